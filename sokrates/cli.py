@@ -95,6 +95,131 @@ def verify(
         write_jsonl(out, results)
 
 
+model_app = typer.Typer(help="Create the embedded default model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The research workspace (holds runs/).")
+RUN_ID = typer.Option("run1", "--run-id", help="The run folder under runs/.")
+
+
+def _run(workspace: Path, run_id: str, create: bool = False, **overrides):
+    """Open a run (its config.yaml), or create it with defaults plus overrides."""
+    from .loop import LoopConfig, Run
+    config = workspace / "runs" / run_id / "config.yaml"
+    if config.is_file():
+        run = Run.open(workspace, run_id)
+    elif create:
+        run = Run(workspace, LoopConfig(run_id=run_id))
+    else:
+        raise DataError(f"{config}: no such run. Fix: start it with `sokrates loop --run-id {run_id}`.")
+    for key, value in overrides.items():
+        if value is not None:
+            section, _, name = key.partition("__")
+            setattr(getattr(run.cfg, section) if name else run.cfg, name or section, value)
+    return run
+
+
+@model_app.command("init")
+def model_init(out: Path = typer.Option(..., help="Folder for the new model and tokenizer."),
+               hidden_size: int = 128, layers: int = 3, heads: int = 4, seed: int = 0):
+    """Create the embedded default: a small randomly initialised Llama and a BPE tokenizer built
+    from the generator's vocabulary, saved with save_pretrained."""
+    from .model import TinyModelConfig, init_tiny_model
+    init_tiny_model(out, TinyModelConfig(hidden_size=hidden_size, layers=layers, heads=heads, seed=seed))
+    typer.echo(f"wrote {out}")
+
+
+@app.command("sft")
+def sft(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
+        model: Optional[Path] = typer.Option(None, help="A local model folder (default: the embedded tiny model)."),
+        epochs: Optional[float] = None, learning_rate: Optional[float] = None):
+    """Prepare data (when missing) and fine-tune on gold traces with TRL's SFTTrainer."""
+    run = _run(workspace, run_id, create=True, model=str(model) if model else None, sft__epochs=epochs,
+               sft__learning_rate=learning_rate)
+    run.save_config()
+    run.base_model()
+    run.data()
+    typer.echo(json.dumps(run.sft(), indent=2))
+
+
+@app.command("sample")
+def sample(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
+           iteration: int = typer.Option(1, help="Sample for DPO iteration k, from the model of iteration k-1."),
+           backend: Optional[str] = typer.Option(None, help="hf, vllm or openai."),
+           base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
+           temperature: Optional[float] = None, samples_per_problem: Optional[int] = None):
+    """Sample traces on training problems and verify every step."""
+    run = _run(workspace, run_id, sample__backend=backend, sample__base_url=base_url,
+               sample__temperature=temperature, sample__samples_per_problem=samples_per_problem)
+    run.save_config()
+    typer.echo(json.dumps(run.sample(iteration), indent=2))
+
+
+@app.command("check")
+def check(workspace: Path = WORKSPACE, run_id: str = RUN_ID, iteration: int = 1):
+    """The sample check: format, degenerate output, diversity, validity, verifier gaming. Exit 1 on fail."""
+    report = _run(workspace, run_id).check(iteration)
+    typer.echo(json.dumps({k: report[k] for k in ("verdict", "reasons", "format_validity", "degenerate",
+                                                  "distinct_traces_per_problem", "gaming")}, indent=2))
+    raise typer.Exit(1 if report["verdict"] == "fail" else 0)
+
+
+@app.command("dpo")
+def dpo(workspace: Path = WORKSPACE, run_id: str = RUN_ID, iteration: int = 1,
+        proceed: bool = typer.Option(False, help="Train even though the sample check failed.")):
+    """Build preference pairs from the verified samples and train with TRL's DPOTrainer."""
+    run = _run(workspace, run_id)
+    report = run.check(iteration)
+    if report["verdict"] == "fail" and not proceed:
+        raise DataError(f"{run.stage_dir(f'dpo_iter{iteration}') / 'check.json'}: the sample check failed "
+                        f"({'; '.join(report['reasons'])}). Fix: inspect examples.md, or pass --proceed.")
+    typer.echo(json.dumps(run.pairs(iteration), indent=2))
+    typer.echo(json.dumps({k: v for k, v in run.dpo(iteration).items() if k != "settings"}, indent=2))
+
+
+@app.command("eval")
+def evaluate(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
+             iteration: int = typer.Option(0, help="0: the SFT model; k: after DPO iteration k.")):
+    """Accuracy, step validity and trace validity on the test set, with Wilson 95% intervals."""
+    summary = _run(workspace, run_id).evaluate(iteration)
+    typer.echo(_figures(summary))
+
+
+def _figures(summary: dict) -> str:
+    def one(m):
+        return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
+    return (f"{summary['stage']}: accuracy {one(summary['accuracy'])}, step validity {one(summary['step_validity'])}, "
+            f"trace validity {one(summary['trace_validity'])}")
+
+
+@app.command("loop")
+def loop(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
+         model: Optional[Path] = typer.Option(None, help="A local model folder (default: the embedded tiny model)."),
+         iterations: Optional[int] = typer.Option(None, help="DPO iterations."),
+         config: Optional[Path] = typer.Option(None, help="A YAML config (see runs/<id>/config.yaml)."),
+         proceed: bool = typer.Option(False, help="Go on past a failed data or sample check."),
+         ):
+    """The whole loop: data -> SFT -> eval -> (sample -> check -> pairs -> DPO -> eval) x iterations.
+    Finished steps are skipped on a re-run."""
+    from .loop import GateStop, LoopConfig, Run
+    if config is not None:
+        import yaml
+        try:
+            cfg = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {})
+        except (OSError, yaml.YAMLError) as err:
+            raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}).") from None
+        run = Run(workspace, cfg)
+    else:
+        run = _run(workspace, run_id, create=True, model=str(model) if model else None, iterations=iterations)
+    try:
+        results = run.loop(proceed=proceed)
+    except GateStop as stop:
+        typer.echo(f"stopped: {stop}", err=True)
+        raise typer.Exit(3)
+    for summary in results.values():
+        typer.echo(_figures(summary))
+
+
 def main() -> None:
     """Console entry point: bad input ends with one line naming the file and the fix, exit 2."""
     try:

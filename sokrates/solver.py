@@ -262,8 +262,12 @@ def _ancestors(f: Formula, known: dict, order: list[Formula]) -> None:
 
 def verify_text(problem, text: str) -> TraceResult:
     """Parse and check model output for a problem (anything with premises, formulas, query_formula,
-    label and verifiable). Unverifiable problems get their answer checked and no step verdicts."""
-    parsed = parse_trace(text, len(problem.premises))
+    label and verifiable)."""
+    return verify_parsed(problem, parse_trace(text, len(problem.premises)))
+
+
+def verify_parsed(problem, parsed: ParsedTrace) -> TraceResult:
+    """Unverifiable problems (FOLIO) get their answer checked and no step verdicts."""
     if not problem.verifiable:
         return TraceResult([], parsed.label, parsed.label == problem.label, False, parsed.verdict)
     return verify_trace(parsed, problem.formulas, problem.query_formula, problem.label)

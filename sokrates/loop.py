@@ -1,0 +1,274 @@
+"""The SOKRATES loop on one run folder: data -> SFT -> evaluate -> (sample -> check -> pairs -> DPO ->
+evaluate) x iterations. Each step is a method of `Run`, writes its files under `runs/<run-id>/`
+(docs/metrics.md) and a manifest, and is skipped when already done with the same config and inputs.
+The agent calls these same methods, one per graph node."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+
+import yaml
+
+from .io import DataError, read_jsonl, write_json, write_jsonl
+from .metrics import summarize
+from .model import TinyModelConfig, check_model_dir, init_tiny_model, model_template
+from .problems import GeneratorConfig, generate, read_problems, write_problems
+from .sampling import SampleSettings, make_sampler, sample_records
+from .stages import run_step
+from .training import DPOSettings, SFTSettings, run_dpo, run_sft
+
+
+@dataclass
+class DataSettings:
+    n_train: int = 2000
+    n_test: int = 300
+    seed_train: int = 0
+    seed_test: int = 1
+    min_hops: int = 1
+    max_hops: int = 4
+    tollens_ratio: float = 0.15
+    and_ratio: float = 0.15
+    unknown_ratio: float = 0.0
+
+
+@dataclass
+class EvalSettings:
+    n_problems: int | None = None   # None: the whole test set
+    temperature: float = 0.0        # greedy: one deterministic trace per problem
+    backend: str = "hf"
+    max_steps: int = 12
+
+
+@dataclass
+class LoopConfig:
+    run_id: str = "run1"
+    model: str | None = None          # a local model folder; None builds the embedded tiny model
+    iterations: int = 2
+    dpo_problems: int = 1000          # training problems sampled per DPO iteration
+    pairs_per_problem: int = 2
+    data: DataSettings = field(default_factory=DataSettings)
+    tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
+    sft: SFTSettings = field(default_factory=SFTSettings)
+    sample: SampleSettings = field(default_factory=SampleSettings)
+    dpo: DPOSettings = field(default_factory=DPOSettings)
+    eval: EvalSettings = field(default_factory=EvalSettings)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LoopConfig":
+        return _build(cls, data, "config")
+
+
+def _build(kind, data: dict, where: str):
+    known = {f.name: f for f in fields(kind)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise DataError(f"{where}: unknown setting(s) {unknown}. Fix: use {sorted(known)}.")
+    values = {}
+    for name, value in data.items():
+        default = known[name].default_factory() if callable(known[name].default_factory) else None
+        values[name] = _build(type(default), value, f"{where}.{name}") if is_dataclass(default) and isinstance(value, dict) else value
+    return kind(**values)
+
+
+class GateStop(Exception):
+    """The loop stopped at a branch point (failed data or sample check) and was not told to proceed."""
+
+
+def _log(msg: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
+
+
+class Run:
+    """One run folder and its config; every step is idempotent."""
+
+    def __init__(self, workspace: str | Path, cfg: LoopConfig, log=_log):
+        self.workspace = Path(workspace)
+        self.cfg = cfg
+        self.dir = self.workspace / "runs" / cfg.run_id
+        self.log = log
+
+    @classmethod
+    def open(cls, workspace: str | Path, run_id: str, log=_log) -> "Run":
+        path = Path(workspace) / "runs" / run_id / "config.yaml"
+        if not path.is_file():
+            raise DataError(f"{path}: no such run. Fix: start it with `sokrates loop --run-id {run_id}`.")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise DataError(f"{path}: malformed YAML ({str(err).splitlines()[0]}). Fix: repair the file.") from None
+        return cls(workspace, LoopConfig.from_dict(data), log)
+
+    def save_config(self) -> Path:
+        from .io import write_text
+        path = self.dir / "config.yaml"
+        write_text(path, yaml.safe_dump(self.cfg.to_dict(), sort_keys=False))
+        return path
+
+    # -------------------------------------------------- paths
+    def stage_dir(self, stage: str) -> Path:
+        return self.dir / stage
+
+    def model_of(self, iteration: int) -> Path:
+        """The model after `iteration` DPO iterations (0: the SFT model)."""
+        return self.stage_dir("sft" if iteration == 0 else f"dpo_iter{iteration}") / "model"
+
+    @property
+    def train_file(self) -> Path:
+        return self.dir / "data" / "train.jsonl"
+
+    @property
+    def test_file(self) -> Path:
+        return self.dir / "data" / "test.jsonl"
+
+    # -------------------------------------------------- steps
+    def data(self) -> dict:
+        """Generate train and test problems (test problems that also occur in train are dropped) and check them."""
+        d = self.cfg.data
+        out = self.dir / "data"
+
+        def make() -> dict:
+            from .data_check import check_file
+            gen = dict(min_hops=d.min_hops, max_hops=d.max_hops, tollens_ratio=d.tollens_ratio,
+                       and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio)
+            train = generate(GeneratorConfig(n=d.n_train, seed=d.seed_train, **gen))
+            seen = {(tuple(p.premises), p.query) for p in train}
+            test = [p for p in generate(GeneratorConfig(n=d.n_test, seed=d.seed_test, **gen))
+                    if (tuple(p.premises), p.query) not in seen]
+            write_problems(self.train_file, train)
+            write_problems(self.test_file, test)
+            findings = check_file(self.train_file, model_template(self.base_model_dir) if self.cfg.model else "solve_compact")
+            report = {"train": len(train), "test": len(test), "errors": sum(f.severity == "error" for f in findings),
+                      "warnings": sum(f.severity == "warning" for f in findings),
+                      "findings": [f.format(self.train_file) for f in findings][:50]}
+            write_json(out / "check.json", report)
+            return report
+        return run_step(out, "data", asdict(d), [], [self.train_file, self.test_file, out / "check.json"], make, self.log)
+
+    @property
+    def base_model_dir(self) -> Path:
+        return Path(self.cfg.model) if self.cfg.model else self.dir / "base_model"
+
+    def base_model(self) -> dict:
+        if self.cfg.model:
+            check_model_dir(self.cfg.model)
+            return {"model": self.cfg.model, "kind": "local"}
+        out = self.base_model_dir
+
+        def make() -> dict:
+            init_tiny_model(out, self.cfg.tiny)
+            return {"model": str(out), "kind": "embedded", **asdict(self.cfg.tiny)}
+        return run_step(out, "init", asdict(self.cfg.tiny), [], [out / "config.json"], make, self.log)
+
+    def sft(self) -> dict:
+        out = self.stage_dir("sft")
+        return run_step(out, "sft", asdict(self.cfg.sft), [self.base_model_dir, self.train_file],
+                        [out / "model", out / "summary.json"],
+                        lambda: run_sft(self.base_model_dir, read_problems(self.train_file), out, self.cfg.sft), self.log)
+
+    def evaluate(self, iteration: int) -> dict:
+        """Greedy traces on the test set from the model after `iteration`: accuracy, step and trace validity."""
+        model = self.model_of(iteration)
+        out = model.parent / "eval"
+        e = self.cfg.eval
+
+        def make() -> dict:
+            problems = read_problems(self.test_file)[: e.n_problems]
+            s = SampleSettings(backend=e.backend, samples_per_problem=1, temperature=e.temperature,
+                               max_steps=e.max_steps, base_url=self.cfg.sample.base_url)
+            started = time.time()
+            records = sample_records(problems, make_sampler(model, s), s, model_template(model))
+            wall = time.time() - started
+            write_jsonl(out / "samples.jsonl", records)
+            summary = {"stage": model.parent.name, "iteration": iteration, "model": str(model),
+                       "problems": str(self.test_file), "n_problems": len(problems), "temperature": e.temperature,
+                       **summarize(records), "wall_s": round(wall, 1), "problems_per_s": round(len(problems) / wall, 3)}
+            write_json(out / "summary.json", summary)
+            return summary
+        return run_step(out, "eval", asdict(e), [model, self.test_file], [out / "summary.json"], make, self.log)
+
+    def sample(self, iteration: int) -> dict:
+        """Sample traces on training problems from the model of the previous iteration, verified step by step."""
+        model = self.model_of(iteration - 1)
+        out = self.stage_dir(f"dpo_iter{iteration}")
+        s = self.cfg.sample
+        config = {**asdict(s), "seed": s.seed + iteration, "dpo_problems": self.cfg.dpo_problems}
+
+        def make() -> dict:
+            problems = read_problems(self.train_file)
+            start = ((iteration - 1) * self.cfg.dpo_problems) % max(1, len(problems))
+            chosen = (problems[start:] + problems[:start])[: self.cfg.dpo_problems]  # fresh problems each iteration
+            settings = SampleSettings(**{**asdict(s), "seed": s.seed + iteration})
+            started = time.time()
+            records = sample_records(chosen, make_sampler(model, settings), settings, model_template(model))
+            write_jsonl(out / "samples.jsonl", records)
+            return {"samples": len(records), "problems": len(chosen), "wall_s": round(time.time() - started, 1)}
+        return run_step(out, "sample", config, [model, self.train_file], [out / "samples.jsonl"], make, self.log)
+
+    def check(self, iteration: int) -> dict:
+        from .sample_check import check_samples, write_check
+        out = self.stage_dir(f"dpo_iter{iteration}")
+        samples = out / "samples.jsonl"
+
+        def make() -> dict:
+            records = read_jsonl(samples)
+            n_premises = {p.id: len(p.premises) for p in read_problems(self.train_file)}
+            report = check_samples(records, self.cfg.sample.temperature, self.cfg.sample.samples_per_problem, n_premises)
+            write_check(out, report, records)
+            return report
+        return run_step(out, "check", {}, [samples], [out / "check.json"], make, self.log)
+
+    def pairs(self, iteration: int) -> dict:
+        from .pairs import build_pairs
+        out = self.stage_dir(f"dpo_iter{iteration}")
+        samples = out / "samples.jsonl"
+        model = self.model_of(iteration - 1)
+
+        def make() -> dict:
+            template = model_template(model)
+            prompts = {p.id: p.prompt(template) for p in read_problems(self.train_file)}
+            pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem)
+            write_jsonl(out / "pairs.jsonl", pairs)
+            write_json(out / "pairs.json", report)
+            return report
+        return run_step(out, "pairs", {"pairs_per_problem": self.cfg.pairs_per_problem}, [samples],
+                        [out / "pairs.jsonl"], make, self.log)
+
+    def dpo(self, iteration: int) -> dict:
+        out = self.stage_dir(f"dpo_iter{iteration}")
+        model = self.model_of(iteration - 1)
+
+        def make() -> dict:
+            from .io import read_json
+            summary = run_dpo(model, read_jsonl(out / "pairs.jsonl"), out, self.cfg.dpo)
+            summary.update({"stage": f"dpo_iter{iteration}", "iteration": iteration,
+                            "pair_report": read_json(out / "pairs.json")})
+            write_json(out / "summary.json", summary)
+            return summary
+        return run_step(out, "dpo", asdict(self.cfg.dpo), [model, out / "pairs.jsonl"],
+                        [out / "model", out / "summary.json"], make, self.log)
+
+    # -------------------------------------------------- the whole loop
+    def loop(self, proceed: bool = False) -> dict:
+        """Every step in order. A failed data or sample check stops the loop unless `proceed`."""
+        self.save_config()
+        self.base_model()
+        report = self.data()
+        if report["errors"] and not proceed:
+            raise GateStop(f"data check found {report['errors']} error(s), see {self.dir / 'data' / 'check.json'}; "
+                           "fix the data or re-run with --proceed")
+        self.sft()
+        results = {"sft": self.evaluate(0)}
+        for k in range(1, self.cfg.iterations + 1):
+            self.sample(k)
+            check = self.check(k)
+            if check["verdict"] == "fail" and not proceed:
+                raise GateStop(f"sample check failed before DPO iteration {k}: {'; '.join(check['reasons'])}. "
+                               f"Inspect {self.stage_dir(f'dpo_iter{k}') / 'examples.md'}, or re-run with --proceed")
+            self.pairs(k)
+            self.dpo(k)
+            results[f"dpo_iter{k}"] = self.evaluate(k)
+        return results

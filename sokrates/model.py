@@ -1,0 +1,121 @@
+"""Models: the embedded default (a tiny Llama trained from scratch, with a BPE tokenizer built from
+the generator's vocabulary) and any local Hugging Face causal LM. Nothing is fetched from a hub."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .io import DataError
+
+META_FILE = "sokrates_model.json"  # which prompt template the model was trained with
+
+
+@dataclass
+class TinyModelConfig:
+    hidden_size: int = 128
+    layers: int = 3
+    heads: int = 4
+    intermediate_size: int = 384
+    max_positions: int = 768
+    vocab_size: int = 1024
+    tokenizer_corpus: int = 3000   # generated problems the BPE tokenizer is trained on
+    seed: int = 0
+
+
+def _corpus(n: int, seed: int) -> list[str]:
+    from .problems import GeneratorConfig, generate
+    from .traces import OPTIONS, action_text
+    problems = generate(GeneratorConfig(n=n, seed=10_000 + seed, unknown_ratio=0.1))
+    texts = [p.prompt() + p.target() for p in problems]
+    texts += [action_text(o, list(range(len(k)))) for o, k in OPTIONS.items()]  # every option name
+    return texts
+
+
+def build_tokenizer(cfg: TinyModelConfig):
+    """A byte-level BPE tokenizer (exact round trip) trained on generated problems and traces."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    special = ["<|pad|>", "<|bos|>", "<|eos|>"]
+    trainer = trainers.BpeTrainer(vocab_size=cfg.vocab_size, special_tokens=special, min_frequency=2,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(_corpus(cfg.tokenizer_corpus, cfg.seed), trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<|pad|>", bos_token="<|bos|>", eos_token="<|eos|>")
+
+
+def init_tiny_model(out_dir: str | Path, cfg: TinyModelConfig | None = None) -> Path:
+    """Create the embedded default model (random weights) and its tokenizer, saved with save_pretrained."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+    cfg = cfg or TinyModelConfig()
+    out_dir = Path(out_dir)
+    tokenizer = build_tokenizer(cfg)
+    torch.manual_seed(cfg.seed)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=cfg.hidden_size, num_hidden_layers=cfg.layers,
+                         num_attention_heads=cfg.heads, num_key_value_heads=cfg.heads,
+                         intermediate_size=cfg.intermediate_size, max_position_embeddings=cfg.max_positions,
+                         tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    model = LlamaForCausalLM(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / META_FILE).write_text(json.dumps({"template": "solve_compact", "kind": "embedded",
+                                                 "config": asdict(cfg)}, indent=2))
+    return out_dir
+
+
+def check_model_dir(path: str | Path) -> Path:
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise DataError(f"{path}: not a model folder (no config.json). Fix: run `sokrates model init --out {path}` "
+                        "or pass a local Hugging Face model folder.")
+    return path
+
+
+def load_tokenizer(path: str | Path):
+    from transformers import AutoTokenizer
+    path = check_model_dir(path) if (Path(path) / "config.json").exists() else Path(path)
+    try:
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: no usable tokenizer ({str(err).splitlines()[0][:100]}). "
+                        "Fix: save the model's tokenizer in the same folder.") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_model(path: str | Path, device: str | None = None):
+    """A local causal LM in bf16 on GPU (fp32 on CPU); never from a hub."""
+    import torch
+    from transformers import AutoModelForCausalLM
+    path = check_model_dir(path)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+    return model.to(device)
+
+
+def model_template(path: str | Path) -> str:
+    """The prompt template a model was trained with: compact for the embedded model, else the full one."""
+    meta = Path(path) / META_FILE
+    return json.loads(meta.read_text())["template"] if meta.is_file() else "solve"
+
+
+def format_prompt(tokenizer, text: str) -> str:
+    """The prompt as the model sees it: through its chat template when it has one."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
+                                             add_generation_prompt=True, enable_thinking=False)
+    return text
+
+
+def copy_meta(src: str | Path, dst: str | Path) -> None:
+    """Carry the model's template note to a trained copy."""
+    meta = Path(src) / META_FILE
+    if meta.is_file():
+        (Path(dst) / META_FILE).write_text(meta.read_text())

@@ -1,0 +1,33 @@
+"""DPO preference pairs from verified samples: chosen is a valid trace with the right answer,
+rejected is an invalid or wrong one, never the same text. Problems without a pair are counted."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+
+def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: int = 2) -> tuple[list[dict], dict]:
+    """Pairs ({"problem_id", "prompt", "chosen", "rejected", "rejected_reason"}) and a report."""
+    good: dict[str, list[dict]] = defaultdict(list)
+    bad: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        if not r["verifiable"]:
+            continue
+        bucket = good if r["valid"] else bad
+        if r["text"] not in {x["text"] for x in bucket[r["problem_id"]]}:
+            bucket[r["problem_id"]].append(r)
+    pairs, no_valid, no_invalid = [], 0, 0
+    problems = list(dict.fromkeys(r["problem_id"] for r in records if r["verifiable"]))
+    for pid in problems:
+        chosen, rejected = good[pid], bad[pid]
+        no_valid += not chosen
+        no_invalid += not rejected
+        for i in range(min(max_per_problem, len(rejected)) if chosen else 0):
+            c, rj = chosen[i % len(chosen)], rejected[i]
+            reason = next((s["reason"] for s in rj["steps"] if not s["valid"]), "wrong answer")
+            pairs.append({"problem_id": pid, "prompt": prompts[pid], "chosen": c["text"], "rejected": rj["text"],
+                          "gold": c["gold"], "rejected_reason": reason})
+    true_share = sum(p["gold"] == "True" for p in pairs) / len(pairs) if pairs else 0.0
+    report = {"pairs": len(pairs), "problems": len(problems), "problems_with_pairs": len({p["problem_id"] for p in pairs}),
+              "problems_without_valid_sample": no_valid, "problems_without_invalid_sample": no_invalid,
+              "chosen_gold_true_share": round(true_share, 4)}
+    return pairs, report

@@ -1,0 +1,203 @@
+"""Sampling traces behind one interface, with three backends:
+
+- `hf`: batched transformers `generate` (default): left padding, KV cache, batches sized to memory;
+- `vllm`: vLLM in-process, when installed (GPU);
+- `openai`: any OpenAI-compatible server (`vllm serve`, ...) through the `openai` client.
+
+Every backend stops at the first CONCLUDE (stop strings, not a token budget). Under torchrun or
+accelerate each rank samples `problems[rank::world_size]` and the ranks' records are merged in the
+original order on every rank: no rank repeats another's work.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import format_prompt, load_tokenizer, model_template
+from .solver import verify_parsed
+from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
+
+
+@dataclass
+class SampleSettings:
+    backend: str = "hf"           # hf | vllm | openai
+    samples_per_problem: int = 4
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_steps: int = 12           # a trace longer than this is cut (it never CONCLUDEd)
+    max_new_tokens: int | None = None  # default: max_steps x 40 tokens
+    batch_size: int | None = None      # rows per generate call (hf); None sizes batches to memory
+    seed: int = 0
+    base_url: str | None = None   # openai backend
+    model_name: str | None = None  # openai backend: the served model's name
+
+    @property
+    def token_budget(self) -> int:
+        return self.max_new_tokens or self.max_steps * 40
+
+
+class Sampler:
+    """Generates `n` completions for each prompt; completions end at the first CONCLUDE."""
+
+    def generate(self, prompts: list[str], n: int, s: SampleSettings, progress: bool = True) -> list[list[str]]:
+        raise NotImplementedError
+
+
+class HFSampler(Sampler):
+    def __init__(self, model_dir: str | Path, device: str | None = None):
+        from .model import load_model
+        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer.padding_side = "left"
+        self.model = load_model(model_dir, device).eval()
+
+    def _batch_rows(self, s: SampleSettings, prompt_tokens: int) -> int:
+        if s.batch_size:
+            return s.batch_size
+        import torch
+        cfg = self.model.config
+        seq = prompt_tokens + s.token_budget
+        heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+        per_row = 2 * cfg.num_hidden_layers * heads * head_dim * seq * self.model.dtype.itemsize
+        per_row += seq * cfg.vocab_size * 4 // 8  # logits of the last positions, with headroom
+        if self.model.device.type == "cuda":
+            free = torch.cuda.mem_get_info()[0] * 0.6
+            return int(max(1, min(1024, free // per_row)))
+        return int(max(1, min(64, 2 * 1024 ** 3 // per_row)))
+
+    def generate(self, prompts, n, s, progress=True):
+        import torch
+        from tqdm import tqdm
+        torch.manual_seed(s.seed)
+        rows = [p for p in prompts for _ in range(n)]
+        longest = max((len(self.tokenizer(p)["input_ids"]) for p in prompts), default=0)
+        size = self._batch_rows(s, longest)
+        out: list[str] = []
+        for start in tqdm(range(0, len(rows), size), desc="sampling", unit="batch", disable=not progress):
+            batch = rows[start:start + size]
+            enc = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
+            kwargs = dict(do_sample=True, temperature=s.temperature, top_p=s.top_p) if s.temperature > 0 \
+                else dict(do_sample=False)
+            with torch.no_grad():
+                gen = self.model.generate(**enc, max_new_tokens=s.token_budget, stop_strings=STOP_STRINGS,
+                                          tokenizer=self.tokenizer, use_cache=True,
+                                          pad_token_id=self.tokenizer.pad_token_id, **kwargs)
+            texts = self.tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            out += [truncate_at_conclude(t) for t in texts]
+        return [out[i * n:(i + 1) * n] for i in range(len(prompts))]
+
+
+class VLLMSampler(Sampler):
+    def __init__(self, model_dir: str | Path, **engine_kwargs):
+        from vllm import LLM
+        self.tokenizer = load_tokenizer(model_dir)
+        self.llm = LLM(model=str(model_dir), tokenizer=str(model_dir), **engine_kwargs)
+
+    def generate(self, prompts, n, s, progress=True):
+        from vllm import SamplingParams
+        params = SamplingParams(n=n, temperature=s.temperature, top_p=s.top_p, max_tokens=s.token_budget,
+                                stop=STOP_STRINGS, include_stop_str_in_output=True, seed=s.seed)
+        results = self.llm.generate(prompts, params, use_tqdm=progress)
+        return [[truncate_at_conclude(c.text) for c in r.outputs] for r in results]
+
+
+class OpenAISampler(Sampler):
+    """Any OpenAI-compatible completions endpoint. The key comes from OPENAI_API_KEY (never logged)."""
+
+    def __init__(self, model_dir: str | Path | None, base_url: str, model_name: str | None = None):
+        from openai import OpenAI
+        self.client = OpenAI(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "EMPTY"))
+        self.model_name = model_name or (self.client.models.list().data[0].id)
+        self.tokenizer = load_tokenizer(model_dir) if model_dir else None
+
+    def generate(self, prompts, n, s, progress=True):
+        out = []
+        for prompt in prompts:
+            resp = self.client.completions.create(
+                model=self.model_name, prompt=prompt, n=n, temperature=s.temperature, top_p=s.top_p,
+                max_tokens=s.token_budget, stop=STOP_STRINGS, seed=s.seed,
+                extra_body={"include_stop_str_in_output": True})
+            texts = []
+            for choice in sorted(resp.choices, key=lambda c: c.index):
+                text = choice.text
+                stop = getattr(choice, "stop_reason", None)  # vLLM names the stop string it hit
+                if isinstance(stop, str) and stop in STOP_STRINGS and not text.endswith(stop):
+                    text += stop
+                texts.append(truncate_at_conclude(text))
+            out.append(texts)
+        return out
+
+
+def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:
+    if s.backend == "hf":
+        return HFSampler(model_dir)
+    if s.backend == "vllm":
+        return VLLMSampler(model_dir)
+    if s.backend == "openai":
+        if not s.base_url:
+            raise ValueError("the openai backend needs --base-url (e.g. http://localhost:8000/v1 of `vllm serve`).")
+        return OpenAISampler(model_dir, s.base_url, s.model_name)
+    raise ValueError(f"unknown sampling backend {s.backend!r}: use hf, vllm or openai.")
+
+
+# ---------------------------------------------------------------- ranks
+
+def rank_and_world() -> tuple[int, int]:
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def shard(items: list, rank: int, world: int) -> list:
+    """This rank's share: items[rank::world]."""
+    return items[rank::world]
+
+
+def merge_shards(shards: list[list], total: int) -> list:
+    """Inverse of `shard`: shards[r] holds items r, r+world, ...; returns them in the original order."""
+    world = len(shards)
+    merged = [None] * total
+    for r, part in enumerate(shards):
+        merged[r::world] = part
+    return merged
+
+
+def _gather(part: list, total: int) -> list:
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return part
+    shards: list = [None] * dist.get_world_size()
+    dist.all_gather_object(shards, part)
+    return merge_shards(shards, total)
+
+
+# ---------------------------------------------------------------- sample and verify
+
+def sample_records(problems: list, sampler: Sampler, s: SampleSettings, template: str,
+                   progress: bool = True) -> list[dict]:
+    """Sample `samples_per_problem` traces per problem (this rank's share), verify each step,
+    gather all ranks' records in problem order."""
+    rank, world = rank_and_world()
+    mine = shard(problems, rank, world)
+    tokenizer = getattr(sampler, "tokenizer", None)
+    prompts = [format_prompt(tokenizer, p.prompt(template)) if tokenizer else p.prompt(template) for p in mine]
+    texts = sampler.generate(prompts, s.samples_per_problem, s, progress and rank == 0)
+    per_problem = [[trace_record(p, k, t) for k, t in enumerate(ts)] for p, ts in zip(mine, texts)]
+    return [r for rs in _gather(per_problem, len(problems)) for r in rs]
+
+
+def trace_record(problem, k: int, text: str) -> dict:
+    """One line of samples.jsonl: the trace and its verdicts (docs/metrics.md)."""
+    parsed = parse_trace(text, len(problem.premises))
+    result = verify_parsed(problem, parsed)
+    return {"problem_id": problem.id, "sample": k, "hops": problem.hops, "gold": problem.label,
+            "verifiable": problem.verifiable, "text": text, "label": result.label,
+            "answer_correct": result.answer_correct, "valid": result.valid, "trace_verdict": parsed.verdict,
+            "steps": [{"option": st.option, "args": st.args, "claim": st.claim, "verdict": st.verdict,
+                       "valid": r.valid, "reason": r.reason} for st, r in zip(parsed.steps, result.steps)]}
+
+
+def default_template(model_dir: str | Path | None) -> str:
+    return model_template(model_dir) if model_dir else "solve"

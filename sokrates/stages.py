@@ -1,0 +1,71 @@
+"""Stage manifests: every pipeline step writes `<name>.manifest.json` beside its outputs (config hash,
+input fingerprints, outputs, status). A re-run, or a resumed agent session, skips a step whose
+manifest says done with the same config and inputs and whose outputs still exist."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from .io import file_hash, read_json, write_json
+
+SMALL_FILE = 64 * 1024 ** 2
+
+
+def fingerprint(path: str | Path) -> str:
+    """Content hash of small files; name/size/mtime hash of folders and large files (model weights)."""
+    path = Path(path)
+    if not path.exists():
+        return "missing"
+    if path.is_file() and path.stat().st_size <= SMALL_FILE:
+        return file_hash(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        digest.update(f"{p.relative_to(path) if path.is_dir() else p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def config_hash(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def manifest_path(out_dir: str | Path, name: str) -> Path:
+    return Path(out_dir) / f"{name}.manifest.json"
+
+
+def done_summary(out_dir: str | Path, name: str, config: dict, inputs: list) -> dict | None:
+    """The stored summary when the step is complete and current, else None."""
+    path = manifest_path(out_dir, name)
+    if not path.is_file():
+        return None
+    m = read_json(path)
+    if m.get("status") != "done" or m.get("config_hash") != config_hash(config):
+        return None
+    if m.get("inputs") != {str(p): fingerprint(p) for p in inputs}:
+        return None
+    if not all(Path(o).exists() for o in m.get("outputs", [])):
+        return None
+    return m.get("summary", {})
+
+
+def run_step(out_dir: str | Path, name: str, config: dict, inputs: list, outputs: list,
+             fn: Callable[[], dict], log: Callable[[str], None] = print) -> dict:
+    """Run `fn` unless its manifest says it is done for this config and these inputs.
+    The manifest is written only after `fn` returns, so a failed or killed step re-runs."""
+    out_dir = Path(out_dir)
+    summary = done_summary(out_dir, name, config, inputs)
+    if summary is not None:
+        log(f"[skip] {name}: done, config and inputs unchanged ({manifest_path(out_dir, name)})")
+        return summary
+    started = time.time()
+    log(f"[run] {name}")
+    summary = fn()
+    write_json(manifest_path(out_dir, name), {
+        "step": name, "status": "done", "config_hash": config_hash(config), "config": config,
+        "inputs": {str(p): fingerprint(p) for p in inputs}, "outputs": [str(o) for o in outputs],
+        "started": started, "finished": time.time(), "wall_s": round(time.time() - started, 1), "summary": summary})
+    return summary

@@ -1,0 +1,53 @@
+from sokrates.pairs import build_pairs
+from sokrates.problems import GeneratorConfig, generate
+from sokrates.sample_check import check_samples
+from sokrates.sampling import trace_record
+
+
+def _records(problems, texts_per_problem):
+    return [trace_record(p, k, t) for p, ts in zip(problems, texts_per_problem) for k, t in enumerate(ts)]
+
+
+CONCLUDE_ONLY = 'Thought: So the answer is True.\nAction: <Option type="CONCLUDE" args="[0]" />'
+
+
+def test_pairs_prefer_valid_and_are_never_identical():
+    problems = generate(GeneratorConfig(n=3, seed=4))
+    gold = [p.target() for p in problems]
+    texts = [[gold[0], gold[0], CONCLUDE_ONLY],    # one distinct valid, one invalid -> 1 pair
+             [gold[1], gold[1]],                   # only valid -> no pair
+             [CONCLUDE_ONLY, ""]]                  # only invalid -> no pair
+    prompts = {p.id: p.prompt() for p in problems}
+    pairs, report = build_pairs(_records(problems, texts), prompts, max_per_problem=2)
+    assert len(pairs) == 1 and pairs[0]["chosen"] == gold[0] and pairs[0]["rejected"] == CONCLUDE_ONLY
+    assert all(p["chosen"] != p["rejected"] for p in pairs)
+    assert report["problems_without_invalid_sample"] == 1 and report["problems_without_valid_sample"] == 1
+    assert report["problems_with_pairs"] == 1
+
+
+def test_check_fails_degenerate_output_and_warns_greedy_duplicates():
+    problems = generate(GeneratorConfig(n=6, seed=5))
+    n_premises = {p.id: len(p.premises) for p in problems}
+    degenerate = _records(problems, [[CONCLUDE_ONLY] * 2 for _ in problems])
+    report = check_samples(degenerate, 0.7, 2, n_premises)
+    assert report["verdict"] == "fail" and report["degenerate"]["conclude_only"] == 12
+    good = _records(problems, [[p.target()] * 2 for p in problems])
+    report = check_samples(good, 0.0, 2, n_premises)
+    assert report["verdict"] == "warn" and any("temperature is 0" in r for r in report["reasons"])
+    assert report["step_validity"]["value"] == 1.0 and report["distinct_traces_per_problem"] == 1.0
+
+
+def test_check_flags_skip_chain_gaming():
+    """Steps that cite the given fact with a rule about another class: what a lax verifier accepted."""
+    problems = [p for p in generate(GeneratorConfig(n=40, seed=6)) if p.meta["variant"] == "chain" and p.hops >= 2][:5]
+    texts = []
+    for p in problems:
+        fact = p.proof[0]["args"][0]
+        rules = [i for i, s in enumerate(p.premises) if s.split()[0] in ("Every", "Each") or " are " in s]
+        steps = "".join(f'Thought: So {p.query}.\nAction: <Option type="MODUS_PONENS" args="[{fact}, {r}]" />\n'
+                        for r in rules[:3])
+        texts.append([steps + CONCLUDE_ONLY])
+    report = check_samples(_records(problems, texts), 0.7, 1, {p.id: len(p.premises) for p in problems})
+    assert report["gaming"]["skip_chain_share"] > 0.5
+    assert report["gaming"]["premise_fixation_share"] > 0.5
+    assert report["verdict"] in ("warn", "fail") and any("gaming" in r for r in report["reasons"])
