@@ -1,18 +1,151 @@
 """`sokrates-agent`: the research assistant's command line."""
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
 
-app = typer.Typer(help="SOKRATES Agent: runs the SOKRATES loop, asks at branch points, keeps the session log.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+from sokrates.io import DataError
+
+app = typer.Typer(help="SOKRATES Agent: runs the SOKRATES loop, asks at branch points, keeps the session log "
+                       "and checks the paper's numbers.", no_args_is_help=True, pretty_exceptions_enable=False,
+                  add_completion=False)
+
+WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The research workspace (runs/, sessions/, paper/).")
+YES = typer.Option(False, "--yes", "-y", help="Take the recommended choice at every branch point.")
+DECISIONS = typer.Option(None, "--decisions", help="JSON/YAML file answering named gates, e.g. {\"sample\": \"proceed\"}.")
+
+
+def _session(workspace: Path):
+    from .session import Session
+    return Session(workspace, out=typer.echo)
 
 
 @app.command()
-def start(goal: str = typer.Argument(..., help='What to do, e.g. "run iteration 2".')):
-    """Start a session towards a goal (the agent lands in a later issue)."""
-    typer.echo(f"sokrates-agent is not built yet; the goal {goal!r} was not run. Use `sokrates loop` meanwhile.")
-    raise typer.Exit(1)
+def start(goal: str = typer.Argument(..., help='What to do, e.g. "run iteration 2", "evaluate iteration 1", '
+                                          '"draft the results section", "check the paper", "start a new run with temperature 0.7".'),
+          workspace: Path = WORKSPACE, yes: bool = YES, decisions: Optional[Path] = DECISIONS,
+          run_id: Optional[str] = typer.Option(None, help="The run to work on (default: the latest)."),
+          config: Optional[Path] = typer.Option(None, help="YAML LoopConfig for a new run (sizes, settings)."),
+          llm_base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)."),
+          llm_model: Optional[str] = typer.Option(None, help="Model name at the endpoint (else SOKRATES_LLM_MODEL).")):
+    """Plan the goal from the workspace's state, show the plan for approval, and run it."""
+    from .llm import LLMSettings
+    from .session import Answerer, load_decisions
+    base = None
+    if config is not None:
+        import yaml
+        from sokrates.loop import LoopConfig
+        try:
+            base = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {}).to_dict()
+        except (OSError, yaml.YAMLError) as err:
+            raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}). Fix: a YAML LoopConfig.") from None
+    answerer = Answerer(yes=yes, decisions=load_decisions(decisions))
+    _, code = _session(workspace).start(goal, answerer, LLMSettings.resolve(llm_base_url, llm_model), run_id, base)
+    raise typer.Exit(code)
+
+
+@app.command()
+def resume(session: str = typer.Argument(..., help="The session id (see `sokrates-agent status`)."),
+           workspace: Path = WORKSPACE, choice: Optional[str] = typer.Option(None, help="Answer to the pending question."),
+           yes: bool = YES, decisions: Optional[Path] = DECISIONS):
+    """Continue a paused, interrupted or crashed session where it stopped; finished steps are not re-run."""
+    from .session import Answerer, load_decisions
+    code = _session(workspace).resume(session, Answerer(yes=yes, decisions=load_decisions(decisions), choice=choice))
+    raise typer.Exit(code)
+
+
+@app.command()
+def status(workspace: Path = WORKSPACE, as_json: bool = typer.Option(False, "--json")):
+    """List sessions with their state and pending question."""
+    rows = _session(workspace).status()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no sessions yet")
+    for r in rows:
+        typer.echo(f"{r['session']}  {r['status']:<11} run {r['run']}  step {r['step']}  goal {r['goal']!r}"
+                   + (f"\n    waiting: {r['question']}" if r["question"] else ""))
+
+
+@app.command()
+def graph():
+    """Print the agent's graph as Mermaid."""
+    from .graph import mermaid
+    typer.echo(mermaid())
+
+
+@app.command()
+def log(session: Optional[str] = typer.Argument(None, help="Session id (default: the latest)."), workspace: Path = WORKSPACE):
+    """Print a session's Markdown log."""
+    from .session_log import SessionLog
+    typer.echo(SessionLog.open(workspace, _latest(workspace, session)).path.read_text())
+
+
+@app.command()
+def context(session: Optional[str] = typer.Argument(None, help="Session id (default: the latest)."), workspace: Path = WORKSPACE):
+    """A debugging brief (symptoms, code locations, what was tried, figures) to paste to a colleague or an LLM."""
+    from .brief import brief
+    typer.echo(brief(workspace, _latest(workspace, session)))
+
+
+def _latest(workspace: Path, session: str | None) -> str:
+    if session:
+        return session
+    records = sorted((Path(workspace) / "sessions" / ".events").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    if not records:
+        raise DataError(f"{workspace}/sessions: no session logs yet. Fix: `sokrates-agent start \"run iteration 1\"`.")
+    return records[-1].stem
+
+
+@app.command()
+def draft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None, help="Default: the latest run."),
+          out: Optional[Path] = typer.Option(None, help="Default: paper/results.md")):
+    """Write or update the results section (tables with provenance, narrative, limitations) and its LaTeX table."""
+    from .paper import draft_results
+    from .planner import runs_in
+    rid = run_id or (runs_in(workspace) or [None])[-1]
+    if rid is None:
+        raise DataError(f"{workspace}/runs: no runs yet. Fix: run the loop first.")
+    typer.echo(f"wrote {draft_results(workspace, rid, out)}")
+
+
+@app.command("check-paper")
+def check_paper(paths: list[Path] = typer.Argument(..., help="Markdown (.md) or LaTeX (.tex) drafts."),
+                metrics: Path = typer.Option(..., "--metrics", help="Folder of metrics files (e.g. the workspace's runs/)."),
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
+                submission: bool = typer.Option(False, "--submission", help="Also run the submission checks."),
+                abstract_limit: int = typer.Option(1000, help="Character limit of the TL;DR / abstract (with --submission)."),
+                bib: Optional[Path] = typer.Option(None, help="Bibliography file for the year/arXiv check.")):
+    """Verify every quantitative claim against the metrics files. Exit 0 all verified, 1 otherwise, 2 bad input."""
+    from .claims import check_paths, format_report
+    report = check_paths(paths, metrics)
+    problems = []
+    if submission:
+        from .submission import submission_checks
+        problems = submission_checks(paths, abstract_limit, bib)
+    if as_json:
+        typer.echo(json.dumps({"claims": report["claims"], "summary": report["summary"],
+                               **({"submission": problems} if submission else {})}, indent=2))
+    else:
+        typer.echo(format_report(report))
+        for p in problems:
+            typer.echo(f"SUBMISSION {p}")
+    bad = report["summary"]["mismatch"] + report["summary"]["unsupported"] + len(problems)
+    raise typer.Exit(1 if bad else 0)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (DataError, FileNotFoundError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("\ninterrupted: finished steps are saved; continue with `sokrates-agent resume SESSION` "
+                   "(`sokrates-agent status` lists sessions).", err=True)
+        sys.exit(130)

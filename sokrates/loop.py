@@ -47,6 +47,7 @@ class LoopConfig:
     iterations: int = 2
     dpo_problems: int = 1000          # training problems sampled per DPO iteration
     pairs_per_problem: int = 2
+    gold_chosen_fallback: bool = False  # a problem with no valid sample pairs its gold proof against a failure
     data: DataSettings = field(default_factory=DataSettings)
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
     sft: SFTSettings = field(default_factory=SFTSettings)
@@ -229,12 +230,15 @@ class Run:
 
         def make() -> dict:
             template = model_template(model)
-            prompts = {p.id: p.prompt(template) for p in read_problems(self.train_file)}
-            pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem)
+            problems = read_problems(self.train_file)
+            prompts = {p.id: p.prompt(template) for p in problems}
+            gold = {p.id: p.target() for p in problems} if self.cfg.gold_chosen_fallback else None
+            pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem, gold)
             write_jsonl(out / "pairs.jsonl", pairs)
             write_json(out / "pairs.json", report)
             return report
-        return run_step(out, "pairs", {"pairs_per_problem": self.cfg.pairs_per_problem}, [samples],
+        return run_step(out, "pairs", {"pairs_per_problem": self.cfg.pairs_per_problem,
+                                       "gold_chosen_fallback": self.cfg.gold_chosen_fallback}, [samples],
                         [out / "pairs.jsonl"], make, self.log)
 
     def dpo(self, iteration: int) -> dict:

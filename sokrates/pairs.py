@@ -1,11 +1,14 @@
 """DPO preference pairs from verified samples: chosen is a valid trace with the right answer,
-rejected is an invalid or wrong one, never the same text. Problems without a pair are counted."""
+rejected is an invalid or wrong one, never the same text. Problems without a pair are counted.
+With `gold` (problem id -> gold trace), a problem with no valid sample takes its gold proof as the
+chosen trace (off by default; recorded in the report as `gold_chosen`)."""
 from __future__ import annotations
 
 from collections import defaultdict
 
 
-def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: int = 2) -> tuple[list[dict], dict]:
+def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: int = 2,
+                gold: dict[str, str] | None = None) -> tuple[list[dict], dict]:
     """Pairs ({"problem_id", "prompt", "chosen", "rejected", "rejected_reason"}) and a report."""
     good: dict[str, list[dict]] = defaultdict(list)
     bad: dict[str, list[dict]] = defaultdict(list)
@@ -15,11 +18,14 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
         bucket = good if r["valid"] else bad
         if r["text"] not in {x["text"] for x in bucket[r["problem_id"]]}:
             bucket[r["problem_id"]].append(r)
-    pairs, no_valid, no_invalid = [], 0, 0
+    pairs, no_valid, no_invalid, gold_chosen = [], 0, 0, 0
     problems = list(dict.fromkeys(r["problem_id"] for r in records if r["verifiable"]))
     for pid in problems:
         chosen, rejected = good[pid], bad[pid]
         no_valid += not chosen
+        if not chosen and gold and pid in gold and rejected:
+            chosen = [{"text": gold[pid], "gold": rejected[0]["gold"]}]
+            gold_chosen += 1
         no_invalid += not rejected
         for i in range(min(max_per_problem, len(rejected)) if chosen else 0):
             c, rj = chosen[i % len(chosen)], rejected[i]
@@ -29,5 +35,5 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
     true_share = sum(p["gold"] == "True" for p in pairs) / len(pairs) if pairs else 0.0
     report = {"pairs": len(pairs), "problems": len(problems), "problems_with_pairs": len({p["problem_id"] for p in pairs}),
               "problems_without_valid_sample": no_valid, "problems_without_invalid_sample": no_invalid,
-              "chosen_gold_true_share": round(true_share, 4)}
+              "chosen_gold_true_share": round(true_share, 4), "gold_chosen": gold_chosen}
     return pairs, report

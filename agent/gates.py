@@ -1,0 +1,109 @@
+"""Branch points: what each gate asks, the evidence it shows (read from the metrics files), its
+options and the recommended one. Pure functions of the state and the files: a gate node calls
+`question(...)` and hands the result to LangGraph's interrupt()."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sokrates.io import read_json, read_jsonl
+
+OPTIONS = {
+    "plan": ["approve", "abort"],
+    "data": ["proceed", "abort"],
+    "sample": ["proceed", "adjust_temperature", "retrain", "abort"],
+    "pairs": ["proceed", "resample", "abort"],
+    "eval": ["continue", "next_iteration", "draft", "stop"],
+    "claims": ["revise", "mark_final"],
+    "failure": ["retry", "retry_with_changes", "skip", "abort"],
+}
+
+
+def _rate(m: dict) -> str:
+    return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
+
+
+def _examples(samples: Path, k: int = 3) -> list[str]:
+    if not samples.is_file():
+        return []
+    records = read_jsonl(samples)
+    picks = [r for r in records if r["valid"]][:1] + [r for r in records if not r["valid"]][: k - 1]
+    return [f"{r['problem_id']} ({'valid' if r['valid'] else 'invalid'}):\n{r['text'].strip()}" for r in picks[:k]]
+
+
+def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
+    """The interrupt payload: gate name, question, evidence, warnings, examples, options, recommendation."""
+    q = {"gate": name, "options": list(OPTIONS[name]), "evidence": {}, "warnings": [], "examples": []}
+    k = detail.get("iteration")
+    stage = run_dir / f"dpo_iter{k}" if k else run_dir / "sft"
+    if name == "plan":
+        q["question"] = f"Run this plan for the goal {state['goal']!r} on run {state['run_id']}?"
+        q["evidence"] = {"steps": [_step_label(s) for s in state["plan"]], "notes": state.get("plan_notes", []),
+                         "planned_by": state.get("plan_source", "rules")}
+        q["recommended"] = "approve"
+    elif name == "data":
+        report = read_json(run_dir / "data" / "check.json")
+        q["question"] = "The data check found problems. Proceed anyway?"
+        q["evidence"] = {k2: report[k2] for k2 in ("train", "test", "errors", "warnings")}
+        q["warnings"] = report["findings"][:10]
+        q["recommended"] = "abort" if report["errors"] else "proceed"
+    elif name == "sample":
+        check = read_json(stage / "check.json")
+        q["question"] = f"Sample check before DPO iteration {k}: verdict {check['verdict'].upper()}. How to go on?"
+        q["evidence"] = {"format_validity": check["format_validity"], "degenerate_share": check["degenerate"]["share"],
+                         "distinct_traces_per_problem": check["distinct_traces_per_problem"],
+                         "mean_steps": check["mean_steps"], "accuracy": _rate(check["accuracy"]),
+                         "step_validity": _rate(check["step_validity"]), "trace_validity": _rate(check["trace_validity"]),
+                         "temperature": check["temperature"], "file": str(stage / "check.json")}
+        q["warnings"] = check["reasons"]
+        q["examples"] = _examples(stage / "samples.jsonl")
+        low_diversity = any("diversity" in r or "temperature is 0" in r for r in check["reasons"])
+        q["recommended"] = "abort" if check["verdict"] == "fail" else "adjust_temperature" if low_diversity else "proceed"
+    elif name == "pairs":
+        report = read_json(stage / "pairs.json")
+        q["question"] = f"{report['pairs']} DPO pairs from {report['problems_with_pairs']}/{report['problems']} problems. Train DPO?"
+        q["evidence"] = report
+        if report["problems_without_valid_sample"] > report["problems"] / 2:
+            q["warnings"].append(f"{report['problems_without_valid_sample']} problems have no valid sample")
+        share = report["chosen_gold_true_share"]
+        if report["pairs"] and not 0.2 <= share <= 0.8:
+            q["warnings"].append(f"pairs are unbalanced: {share:.0%} have gold label True")
+        q["recommended"] = "proceed" if report["pairs"] else "resample"
+    elif name == "eval":
+        summary = read_json(stage / "eval" / "summary.json")
+        q["question"] = f"Evaluation after {'SFT' if not k else f'DPO iteration {k}'} is done. What next?"
+        q["evidence"] = {m: _rate(summary[m]) for m in ("accuracy", "step_validity", "trace_validity")}
+        q["evidence"]["file"] = str(stage / "eval" / "summary.json")
+        if detail.get("comparison"):
+            q["evidence"]["change"] = detail["comparison"]
+        q["examples"] = _examples(stage / "eval" / "samples.jsonl")
+        remaining = state["plan"][state["cursor"]:]
+        if not remaining:
+            q["options"].remove("continue")
+        q["recommended"] = "continue" if remaining else "stop"
+    elif name == "claims":
+        q["question"] = f"{detail['failed']} claim(s) in the draft do not check out. Mark the section final anyway?"
+        q["evidence"] = {"report": detail.get("report"), "summary": detail.get("summary")}
+        q["warnings"] = detail.get("problems", [])[:10]
+        q["recommended"] = "revise"
+    elif name == "failure":
+        q["question"] = f"Step {_step_label(detail['step'])} failed: {detail['error']}"
+        q["evidence"] = {"diagnosis": detail["diagnosis"], "attempts": detail["attempts"]}
+        q["recommended"] = "retry" if detail["attempts"] < 2 else "abort"
+    return q
+
+
+def _step_label(step: dict) -> str:
+    return step["step"] + (f" (iteration {step['iteration']})" if "iteration" in step else "")
+
+
+def render(q: dict) -> str:
+    """The question as a terminal shows it."""
+    lines = [f"== {q['gate']}: {q['question']}"]
+    for key, value in q["evidence"].items():
+        lines.append(f"  {key}: {json.dumps(value) if isinstance(value, (dict, list)) else value}")
+    lines += [f"  ! {w}" for w in q["warnings"]]
+    for ex in q["examples"]:
+        lines.append("  --- example " + ex.replace("\n", "\n      "))
+    lines.append("  options: " + ", ".join(o + (" (recommended)" if o == q["recommended"] else "") for o in q["options"]))
+    return "\n".join(lines)

@@ -1,0 +1,299 @@
+"""Graph nodes. Each pipeline node is a thin call into `sokrates.loop.Run` (which skips finished work
+through its manifests); each gate is its own node whose first action is interrupt(). Nodes return
+JSON values only: paths, ids, numbers, text."""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import asdict
+from pathlib import Path
+
+from langgraph.types import interrupt
+
+from sokrates.io import read_json
+from sokrates.loop import LoopConfig, Run
+from sokrates.metrics import intervals_overlap
+
+from . import gates
+from .session_log import SessionLog
+
+
+# ---------------------------------------------------------------- helpers
+
+def open_run(state: dict) -> Run:
+    """The run of this session: its config.yaml, or a new one from the session's base config and overrides."""
+    workspace = Path(state["workspace"])
+    path = workspace / "runs" / state["run_id"] / "config.yaml"
+    if path.is_file():
+        return Run.open(workspace, state["run_id"], log=lambda m: None)
+    cfg = LoopConfig.from_dict({**state.get("base_config", {}), "run_id": state["run_id"]})
+    run = Run(workspace, cfg, log=lambda m: None)
+    apply_settings(run, state.get("overrides", {}))
+    return run
+
+
+def apply_settings(run: Run, settings: dict) -> None:
+    """Set dotted settings ("sample.temperature": 0.9) and save config.yaml."""
+    for key, value in settings.items():
+        section, _, name = key.rpartition(".")
+        setattr(getattr(run.cfg, section) if section else run.cfg, name, value)
+    run.save_config()
+
+
+def log_of(state: dict) -> SessionLog:
+    return SessionLog.open(Path(state["workspace"]), state["session"])
+
+
+def current(state: dict) -> dict:
+    return state["plan"][state["cursor"]]
+
+
+def _location(err: BaseException) -> str:
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if "/sokrates/" in f.filename or "/agent/" in f.filename] or frames
+    f = ours[-1] if ours else None
+    return f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} in {f.name}" if f else "unknown"
+
+
+def _execute(state: dict, work) -> dict:
+    """Run one plan step; on success advance the cursor, on error record the failure for its gate."""
+    step = current(state)
+    log = log_of(state)
+    key = f"{step['step']}:{step.get('iteration', '')}"
+    try:
+        started = time.time()
+        result, gate = work(open_run(state), step)
+        log.step_done(step, result, time.time() - started)
+    except Exception as err:  # noqa: BLE001 - every failure goes to the failure gate with a diagnosis
+        attempts = state.get("attempts", {}).get(key, 0) + 1
+        failure = {"step": step, "error": f"{type(err).__name__}: {err}", "location": _location(err),
+                   "attempts": attempts, "tried": state.get("tried", {}).get(key, [])}
+        log.failure(failure)
+        return {"failure": failure, "attempts": {**state.get("attempts", {}), key: attempts}}
+    return {"cursor": state["cursor"] + 1, "failure": None, "gate": gate,
+            "results": {**state.get("results", {}), key: result}}
+
+
+# ---------------------------------------------------------------- planning
+
+def plan(state: dict) -> dict:
+    from .llm import LLM, LLMSettings
+    from .planner import plan_goal
+    settings = LLMSettings(**state.get("llm", {}))
+    log = log_of(state)
+    llm = LLM(settings, warn=log.warning) if settings.enabled else None
+    base = LoopConfig.from_dict(state["base_config"]) if state.get("base_config") else None
+    p = plan_goal(state["goal"], Path(state["workspace"]), state.get("run_id"), llm, log.warning, base)
+    log.planned(p.run_id, p.steps, p.notes, p.source)
+    return {"run_id": p.run_id, "plan": p.steps, "plan_notes": p.notes, "plan_source": p.source,
+            "overrides": {**p.overrides, **state.get("overrides", {})}, "cursor": 0}
+
+
+# ---------------------------------------------------------------- pipeline steps
+
+def _figures(summary: dict) -> dict:
+    return {m: summary[m] for m in ("accuracy", "step_validity", "trace_validity") if m in summary}
+
+
+def data(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        run.save_config()
+        report = run.data()
+        return {k: report[k] for k in ("train", "test", "errors", "warnings")}, \
+            ({"name": "data"} if report["errors"] else None)
+    return _execute(state, work)
+
+
+def sft(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        run.base_model()
+        s = run.sft()
+        return {k: s.get(k) for k in ("examples", "steps", "first_loss", "final_loss", "wall_s", "model")}, None
+    return _execute(state, work)
+
+
+def sample(state: dict) -> dict:
+    return _execute(state, lambda run, step: (run.sample(step["iteration"]), None))
+
+
+def check(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        report = run.check(step["iteration"])
+        return {"verdict": report["verdict"], "reasons": report["reasons"], **_figures(report)}, \
+            {"name": "sample", "iteration": step["iteration"]}
+    return _execute(state, work)
+
+
+def pairs(state: dict) -> dict:
+    return _execute(state, lambda run, step: (run.pairs(step["iteration"]), {"name": "pairs", "iteration": step["iteration"]}))
+
+
+def dpo(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        s = run.dpo(step["iteration"])
+        return {k: s.get(k) for k in ("pairs", "steps", "first_loss", "final_loss", "final_reward_accuracy", "wall_s")}, None
+    return _execute(state, work)
+
+
+def evaluate(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        s = run.evaluate(step["iteration"])
+        return {"stage": s["stage"], "n_problems": s["n_problems"], **_figures(s),
+                "file": str(run.model_of(step["iteration"]).parent / "eval" / "summary.json")}, None
+    return _execute(state, work)
+
+
+def compare(state: dict) -> dict:
+    """Compare iteration k with k-1 on the three rates: difference and whether the intervals overlap."""
+    def work(run: Run, step: dict):
+        k = step["iteration"]
+        now = read_json(run.model_of(k).parent / "eval" / "summary.json")
+        before = read_json(run.model_of(k - 1).parent / "eval" / "summary.json") if k >= 1 else None
+        comparison = {}
+        if before:
+            for m in ("accuracy", "step_validity", "trace_validity"):
+                comparison[m] = {"before": before[m]["value"], "after": now[m]["value"],
+                                 "change": round(now[m]["value"] - before[m]["value"], 6),
+                                 "intervals_overlap": intervals_overlap(before[m], now[m])}
+        return {"iteration": k, "comparison": comparison}, {"name": "eval", "iteration": k, "comparison": comparison}
+    return _execute(state, work)
+
+
+def paper(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        from .paper import draft_results
+        path = draft_results(Path(state["workspace"]), run.cfg.run_id)
+        return {"draft": str(path)}, None
+    return _execute(state, work)
+
+
+def claims(state: dict) -> dict:
+    def work(run: Run, step: dict):
+        from .claims import check_paths
+        workspace = Path(state["workspace"])
+        drafts = sorted((workspace / "paper").glob("*.md"))
+        report = check_paths(drafts, workspace / "runs")
+        summary = report["summary"]
+        failed = summary["mismatch"] + summary["unsupported"]
+        problems = [f"{c['file']}:{c['line']} {c['text']} -> {c['status']}" for c in report["claims"]
+                    if c["status"] != "verified"]
+        result = {"drafts": [str(d) for d in drafts], **summary}
+        return result, ({"name": "claims", "failed": failed, "summary": summary, "problems": problems} if failed else None)
+    return _execute(state, work)
+
+
+# ---------------------------------------------------------------- gates
+
+def _ask(state: dict, name: str, detail: dict) -> dict:
+    run_dir = Path(state["workspace"]) / "runs" / state["run_id"]
+    q = gates.question(name, state, run_dir, detail)
+    answer = interrupt(q)
+    choice = answer.get("choice")
+    if choice not in q["options"]:
+        raise ValueError(f"{choice!r} is not an option of the {name} gate: {q['options']}")
+    decision = {"gate": name, "question": q["question"], "options": q["options"], "recommended": q["recommended"],
+                "choice": choice, "who": answer.get("who", "human"), "at": answer.get("at") or time.strftime("%Y-%m-%dT%H:%M:%S")}
+    log_of(state).decision(decision)
+    return decision
+
+
+def gate_plan(state: dict) -> dict:
+    d = _ask(state, "plan", {})
+    return {"decisions": [d], "status": "aborted" if d["choice"] == "abort" else "running"}
+
+
+def gate_data(state: dict) -> dict:
+    d = _ask(state, "data", state["gate"])
+    return {"decisions": [d], "gate": None, "status": "aborted" if d["choice"] == "abort" else "running"}
+
+
+def _redo(state: dict, steps: list[dict]) -> dict:
+    """Insert steps at the cursor (the plan grows; nothing finished is lost)."""
+    c = state["cursor"]
+    return {"plan": state["plan"][:c] + steps + state["plan"][c:]}
+
+
+def gate_sample(state: dict) -> dict:
+    k = state["gate"]["iteration"]
+    d = _ask(state, "sample", state["gate"])
+    out: dict = {"decisions": [d], "gate": None}
+    run = open_run(state)
+    if d["choice"] == "abort":
+        out["status"] = "aborted"
+    elif d["choice"] == "adjust_temperature":
+        t = round(min(1.5, run.cfg.sample.temperature + 0.3), 2) if run.cfg.sample.temperature > 0 else 0.7
+        apply_settings(run, {"sample.temperature": t})
+        log_of(state).note("decision", f"sampling temperature set to {t}; resampling iteration {k}")
+        out.update(_redo(state, [{"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
+    elif d["choice"] == "retrain":
+        epochs = run.cfg.sft.epochs * 2
+        apply_settings(run, {"sft.epochs": epochs})
+        log_of(state).note("tradeoff", f"SFT retrained with {epochs} epochs before DPO iteration {k}")
+        out.update(_redo(state, [{"step": "sft"}, {"step": "eval", "iteration": 0},
+                                 {"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
+    return out
+
+
+def gate_pairs(state: dict) -> dict:
+    k = state["gate"]["iteration"]
+    d = _ask(state, "pairs", state["gate"])
+    out: dict = {"decisions": [d], "gate": None}
+    if d["choice"] == "abort":
+        out["status"] = "aborted"
+    elif d["choice"] == "resample":
+        run = open_run(state)
+        apply_settings(run, {"sample.samples_per_problem": run.cfg.sample.samples_per_problem * 2})
+        out.update(_redo(state, [{"step": s, "iteration": k} for s in ("sample", "check", "pairs")]))
+    return out
+
+
+def gate_eval(state: dict) -> dict:
+    k = state["gate"]["iteration"]
+    d = _ask(state, "eval", state["gate"])
+    out: dict = {"decisions": [d], "gate": None}
+    rest = state["plan"][state["cursor"]:]
+    if d["choice"] == "stop":
+        out["status"] = "stopped"
+    elif d["choice"] == "next_iteration":
+        from .planner import _iteration_steps
+        out.update(_redo(state, _iteration_steps(k + 1)))
+    elif d["choice"] == "draft":
+        keep = [s for s in rest if s["step"] in ("paper", "claims")] or [{"step": "paper"}, {"step": "claims"}]
+        out["plan"] = state["plan"][:state["cursor"]] + keep
+    return out
+
+
+def gate_claims(state: dict) -> dict:
+    d = _ask(state, "claims", state["gate"])
+    if d["choice"] == "mark_final":
+        log_of(state).note("issue", "a paper section was marked final with claims that do not check out")
+    return {"decisions": [d], "gate": None}
+
+
+def gate_failure(state: dict) -> dict:
+    from .diagnosis import diagnose
+    failure = state["failure"]
+    detail = {**failure, "diagnosis": diagnose(failure, state)}
+    d = _ask(state, "failure", detail)
+    key = f"{failure['step']['step']}:{failure['step'].get('iteration', '')}"
+    tried = {**state.get("tried", {}), key: state.get("tried", {}).get(key, []) + [d["choice"]]}
+    out: dict = {"decisions": [d], "failure": None, "tried": tried}
+    if d["choice"] == "abort":
+        out["status"] = "aborted"
+    elif d["choice"] == "skip":
+        out["cursor"] = state["cursor"] + 1
+        log_of(state).note("tradeoff", f"step {key} skipped after a failure")
+    elif d["choice"] == "retry_with_changes":
+        run = open_run(state)
+        changes = {"sft.batch_size": max(1, run.cfg.sft.batch_size // 2), "dpo.batch_size": max(1, run.cfg.dpo.batch_size // 2),
+                   "sample.batch_size": max(1, (run.cfg.sample.batch_size or 64) // 2)}
+        apply_settings(run, changes)
+        log_of(state).note("decision", f"retrying {key} with {changes}")
+    return out
+
+
+def finish(state: dict) -> dict:
+    status = state.get("status") or "running"
+    final = "done" if status == "running" else status
+    log_of(state).finished(final, state)
+    return {"status": final}

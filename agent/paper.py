@@ -1,0 +1,143 @@
+"""Paper drafts from the metrics files. Generated parts sit between `<!-- sokrates:begin NAME -->` and
+`<!-- sokrates:end NAME -->` markers; re-drafting replaces only those blocks and keeps human edits
+elsewhere. Every generated number is a link to its source file with the key as the fragment,
+`[0.743](../runs/run1/sft/eval/summary.json#accuracy.value)`: a reader can follow it and the claim
+checker reads it."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+from sokrates.io import read_json, write_text
+
+METRICS = (("accuracy", "Accuracy"), ("step_validity", "Step validity"), ("trace_validity", "Trace validity"))
+
+
+def stage_label(stage: str) -> str:
+    return "SFT" if stage == "sft" else f"+ DPO iter{stage.removeprefix('dpo_iter')}"
+
+
+def eval_stages(run_dir: Path) -> list[tuple[str, Path]]:
+    out = []
+    if (run_dir / "sft" / "eval" / "summary.json").is_file():
+        out.append(("sft", run_dir / "sft" / "eval" / "summary.json"))
+    k = 1
+    while (run_dir / f"dpo_iter{k}" / "eval" / "summary.json").is_file():
+        out.append((f"dpo_iter{k}", run_dir / f"dpo_iter{k}" / "eval" / "summary.json"))
+        k += 1
+    return out
+
+
+class Linker:
+    """Numbers as links to their source, relative to the draft's folder."""
+
+    def __init__(self, paper_dir: Path):
+        self.paper_dir = paper_dir
+
+    def __call__(self, value: float, path: Path, key: str, fmt: str = "{:.3f}") -> str:
+        rel = os.path.relpath(path.resolve(), self.paper_dir.resolve())
+        return f"[{fmt.format(value)}]({rel}#{key})"
+
+
+def results_table(run_dir: Path, link: Linker) -> str:
+    rows = ["| Model | " + " | ".join(h for _, h in METRICS) + " | n |", "|---|---|---|---|---|"]
+    for stage, path in eval_stages(run_dir):
+        s = read_json(path)
+        cells = [f"{link(s[m]['value'], path, f'{m}.value')} [{link(s[m]['ci95_low'], path, f'{m}.ci95_low')}, "
+                 f"{link(s[m]['ci95_high'], path, f'{m}.ci95_high')}]" for m, _ in METRICS]
+        rows.append(f"| {stage_label(stage)} | " + " | ".join(cells) + f" | {link(s['n_problems'], path, 'n_problems', '{}')} |")
+    return "\n".join(rows)
+
+
+SETUP = [("Model", "model"), ("Training problems", "data.n_train"), ("Test problems", "data.n_test"),
+         ("Hops", "data.max_hops"), ("SFT epochs", "sft.epochs"), ("SFT learning rate", "sft.learning_rate"),
+         ("SFT batch size", "sft.batch_size"), ("Samples per problem", "sample.samples_per_problem"),
+         ("Sampling temperature", "sample.temperature"), ("DPO iterations", "iterations"), ("DPO beta", "dpo.beta"),
+         ("DPO learning rate", "dpo.learning_rate"), ("DPO epochs", "dpo.epochs"), ("Pairs per problem", "pairs_per_problem")]
+
+
+def _get(cfg: dict, dotted: str):
+    for part in dotted.split("."):
+        cfg = cfg.get(part) if isinstance(cfg, dict) else None
+    return cfg
+
+
+def setup_table(run_dir: Path, link: Linker) -> str:
+    path = run_dir / "config.yaml"
+    cfg = yaml.safe_load(path.read_text()) or {}
+    rows = ["| Setting | Value |", "|---|---|"]
+    for label, key in SETUP:
+        value = _get(cfg, key)
+        if key == "model":
+            value = value or "embedded tiny Llama (from scratch)"
+            rows.append(f"| {label} | {value} |")
+        elif isinstance(value, (int, float)):
+            rows.append(f"| {label} | {link(value, path, key, '{:g}')} |")
+    return "\n".join(rows)
+
+
+def narrative(run_dir: Path, link: Linker) -> str:
+    stages = eval_stages(run_dir)
+    if not stages:
+        return "No evaluation has been run yet."
+    template = (Path(__file__).resolve().parent.parent / "prompts" / "results_narrative.md").read_text()
+    (first, fpath), (last, lpath) = stages[0], stages[-1]
+    f, l = read_json(fpath), read_json(lpath)
+    values = {"n": link(f["n_problems"], fpath, "n_problems", "{}"), "last": stage_label(last)}
+    for m, _ in METRICS:
+        values[f"sft_{m}"] = link(f[m]["value"], fpath, f"{m}.value")
+        values[f"last_{m}"] = link(l[m]["value"], lpath, f"{m}.value")
+        overlap = not (f[m]["ci95_high"] < l[m]["ci95_low"] or l[m]["ci95_high"] < f[m]["ci95_low"])
+        values[f"{m}_overlap"] = "overlap" if overlap else "do not overlap"
+    return template.format(**values).strip()
+
+
+def limitations(workspace: Path) -> str:
+    """From the trade-offs recorded in the session logs, plus the limits that always apply."""
+    notes = []
+    events_dir = workspace / "sessions" / ".events"
+    for path in sorted(events_dir.glob("*.json")) if events_dir.is_dir() else []:
+        rec = read_json(path)
+        notes += [f"{e['text']} (session log `sessions/{rec['file']}`)" for e in rec["events"] if e["kind"] == "tradeoff"]
+    base = ("Problems are generated PrOntoQA-style ontologies with fictional concepts, so the results say nothing "
+            "about natural-language reasoning in the wild. Step validity is measured by a strict symbolic solver over "
+            "the option vocabulary; FOLIO-style problems outside its grammar count for answer accuracy only.")
+    return base + ("\n\nTrade-offs made during the experiments:\n" + "\n".join(f"- {n}" for n in notes) if notes else "")
+
+
+def latex_table(run_dir: Path) -> str:
+    lines = [r"\begin{tabular}{lccc}", r"\toprule", "Model & " + " & ".join(h for _, h in METRICS) + r" \\", r"\midrule"]
+    for stage, path in eval_stages(run_dir):
+        s = read_json(path)
+        cells = [f"{s[m]['value']:.3f} [{s[m]['ci95_low']:.3f}, {s[m]['ci95_high']:.3f}]" for m, _ in METRICS]
+        label = stage_label(stage).replace("+", r"+\,")
+        lines.append(f"{label} & " + " & ".join(cells) + r" \\")
+    return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"]) + "\n"
+
+
+def upsert_blocks(text: str, blocks: dict[str, str]) -> str:
+    """Replace each named generated block in `text`, appending blocks that are not there yet."""
+    for name, body in blocks.items():
+        block = f"<!-- sokrates:begin {name} -->\n{body.strip()}\n<!-- sokrates:end {name} -->"
+        pattern = re.compile(rf"<!-- sokrates:begin {name} -->\n.*?<!-- sokrates:end {name} -->", re.S)
+        text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + f"\n\n{block}\n"
+    return text
+
+
+def draft_results(workspace: Path, run_id: str, out: Path | None = None) -> Path:
+    """Write (or update) paper/results.md and paper/results_table.tex for one run."""
+    workspace = Path(workspace)
+    run_dir = workspace / "runs" / run_id
+    out = out or workspace / "paper" / "results.md"
+    link = Linker(out.parent)
+    text = out.read_text() if out.is_file() else f"# Results ({run_id})\n\n<!-- Text outside the sokrates blocks is yours: re-drafting keeps it. -->\n"
+    text = upsert_blocks(text, {"setup-table": "## Experimental setup\n\n" + setup_table(run_dir, link),
+                                "results-table": "## Main results\n\n" + results_table(run_dir, link),
+                                "results-narrative": narrative(run_dir, link),
+                                "limitations": "## Limitations\n\n" + limitations(workspace)})
+    write_text(out, text)
+    write_text(out.with_name("results_table.tex"), latex_table(run_dir))
+    return out

@@ -1,0 +1,168 @@
+"""Running a session: start or resume the graph on the workspace's SQLite checkpointer, answer each
+gate (terminal, --yes, --decisions file) or pause with exit code 3, and keep the database small."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from langgraph.types import Command
+
+from sokrates.io import DataError, read_json
+
+from . import gates, graph
+from .llm import LLMSettings
+from .session_log import SessionLog
+
+EXIT_PAUSED = 3
+
+
+class Answerer:
+    """Who answers a gate: a decisions file, --yes, or the human at a terminal (else: pause)."""
+
+    def __init__(self, yes: bool = False, decisions: dict | None = None, choice: str | None = None,
+                 interactive: bool | None = None, out=print):
+        self.yes = yes
+        self.decisions = {k: list(v) if isinstance(v, list) else [v] for k, v in (decisions or {}).items()}
+        self.choice = choice  # the answer to the pending gate, given on the command line
+        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+        self.out = out
+
+    def answer(self, q: dict) -> dict | None:
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        if self.choice is not None:
+            choice, self.choice = self.choice, None
+            return {"choice": choice, "who": "human (--choice)", "at": now}
+        if self.decisions.get(q["gate"]):
+            return {"choice": self.decisions[q["gate"]].pop(0), "who": "file", "at": now}
+        if self.yes:
+            return {"choice": q["recommended"], "who": "--yes", "at": now}
+        if self.interactive:
+            while True:
+                raw = input(f"choice [{q['recommended']}]: ").strip() or q["recommended"]
+                if raw in q["options"]:
+                    return {"choice": raw, "who": "human", "at": now}
+                self.out(f"  not an option; choose one of {', '.join(q['options'])}")
+        return None
+
+
+def load_decisions(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text()) if path.suffix == ".json" else _yaml(path)
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: cannot read decisions ({str(err).splitlines()[0]}). "
+                        "Fix: a JSON/YAML mapping of gate name to choice, e.g. {\"sample\": \"proceed\"}.") from None
+    if not isinstance(data, dict) or any(k not in gates.OPTIONS for k in data):
+        raise DataError(f"{path}: decisions must map gate names ({', '.join(gates.OPTIONS)}) to choices.")
+    return data
+
+
+def _yaml(path: Path):
+    import yaml
+    return yaml.safe_load(path.read_text())
+
+
+def new_session_id(goal: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40] or "session"
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}-{uuid.uuid4().hex[:4]}"
+
+
+class Session:
+    def __init__(self, workspace: Path, out=print):
+        self.workspace = Path(workspace).resolve()
+        self.out = out
+        self.saver = graph.checkpointer(self.workspace)
+        self.app = graph.build(self.saver)
+
+    def config(self, session: str) -> dict:
+        return {"configurable": {"thread_id": session}}
+
+    def start(self, goal: str, answerer: Answerer, llm: LLMSettings | None = None, run_id: str | None = None,
+              base_config: dict | None = None, session: str | None = None) -> tuple[str, int]:
+        session = session or new_session_id(goal)
+        SessionLog.create(self.workspace, session, goal, base_config)
+        state = {"session": session, "goal": goal, "workspace": str(self.workspace), "graph_version": graph.version(),
+                 "llm": (llm or LLMSettings()).to_state(), "base_config": base_config or {}, "overrides": {},
+                 "results": {}, "attempts": {}, "tried": {}, "decisions": [], "status": "running", "cursor": 0}
+        if run_id:
+            state["run_id"] = run_id
+        self.out(f"session {session} (log: {SessionLog.open(self.workspace, session).path})")
+        return session, self._drive(session, state, answerer)
+
+    def resume(self, session: str, answerer: Answerer) -> int:
+        snap = self.app.get_state(self.config(session))
+        if not snap.values:
+            raise DataError(f"no session {session!r} in {graph.db_path(self.workspace)}. Fix: `sokrates-agent status` lists them.")
+        if snap.values.get("graph_version") != graph.version():
+            raise DataError(f"session {session} was made by another version of the agent's graph "
+                            f"({snap.values.get('graph_version')} != {graph.version()}); it cannot be resumed safely. "
+                            "Fix: start a new session (finished steps are skipped through their manifests).")
+        if not snap.next:
+            self.out(f"session {session} is finished ({snap.values.get('status')})")
+            return 0
+        SessionLog.open(self.workspace, session).resumed(snap.next)
+        return self._drive(session, None, answerer)
+
+    def _pending(self, session: str):
+        snap = self.app.get_state(self.config(session))
+        for task in snap.tasks:
+            if task.interrupts:
+                return task.interrupts[0].value
+        return None
+
+    def _drive(self, session: str, first_input, answerer: Answerer) -> int:
+        cfg = self.config(session)
+        payload = first_input
+        if first_input is None and (q := self._pending(session)) is not None:
+            payload = self._answer(session, q, answerer)
+            if payload is None:
+                return EXIT_PAUSED
+        while True:
+            try:
+                self.app.invoke(payload, cfg, durability="sync")
+            finally:
+                graph.prune(self.saver, session)
+            q = self._pending(session)
+            if q is None:
+                values = self.app.get_state(cfg).values
+                self.out(f"session {session}: {values.get('status')}")
+                return 0 if values.get("status") in ("done", "stopped") else 1
+            payload = self._answer(session, q, answerer)
+            if payload is None:
+                return EXIT_PAUSED
+
+    def _answer(self, session: str, q: dict, answerer: Answerer):
+        self.out(gates.render(q))
+        answer = answerer.answer(q)
+        if answer is None:
+            SessionLog.open(self.workspace, session).paused(q)
+            self.out(f"paused at the {q['gate']} gate. Answer with:\n  sokrates-agent resume {session} --choice "
+                     f"{q['recommended']}   (options: {', '.join(q['options'])})")
+            return None
+        if answer["choice"] not in q["options"]:
+            raise DataError(f"{answer['choice']!r} is not an option of the {q['gate']} gate. Fix: choose one of "
+                            f"{', '.join(q['options'])}.")
+        self.out(f"  -> {answer['choice']} ({answer['who']})")
+        return Command(resume=answer)
+
+    def status(self) -> list[dict]:
+        rows = []
+        for thread in graph.threads(self.saver):
+            snap = self.app.get_state(self.config(thread))
+            v = snap.values
+            pending = self._pending(thread)
+            rows.append({"session": thread, "goal": v.get("goal"), "run": v.get("run_id"),
+                         "status": "paused" if pending else (v.get("status") if not snap.next else "interrupted"),
+                         "next": list(snap.next), "question": pending["question"] if pending else None,
+                         "step": f"{v.get('cursor', 0)}/{len(v.get('plan', []))}"})
+        return rows
+
+
+def summary_of(workspace: Path, run_id: str, iteration: int) -> dict | None:
+    path = Path(workspace) / "runs" / run_id / ("sft" if iteration == 0 else f"dpo_iter{iteration}") / "eval" / "summary.json"
+    return read_json(path) if path.is_file() else None

@@ -1,0 +1,294 @@
+"""The real-time Markdown session log (lesson 7): `sessions/YYYY-MM-DD-<goal-slug>.md` in the workspace,
+rewritten atomically after every event from a JSON record of the events beside it, so `tail -f` shows the
+session live, a crash loses nothing, and a resumed session continues the same log. Figures come from the
+metrics files and link to them; secrets and home paths are redacted."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+from sokrates.io import read_json, write_json, write_text
+
+SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)", re.I)
+SECRET_PATTERNS = [
+    (re.compile(r"sk-[A-Za-z0-9_-]{8,}"), "sk-***"),
+    (re.compile(r"(?i)\b(api[_-]?key|token|secret|password|access[_-]?token)=([^\s&\"']+)"), r"\1=***"),
+    (re.compile(r"(://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._-]{8,}"), r"\1***"),
+]
+COMMANDS = {"data": "sokrates sft -w . --run-id {run}  # data is prepared by the first step",
+            "sft": "sokrates sft -w . --run-id {run}", "sample": "sokrates sample -w . --run-id {run} --iteration {k}",
+            "check": "sokrates check -w . --run-id {run} --iteration {k}",
+            "pairs": "sokrates dpo -w . --run-id {run} --iteration {k}",
+            "dpo": "sokrates dpo -w . --run-id {run} --iteration {k}",
+            "eval": "sokrates eval -w . --run-id {run} --iteration {k}",
+            "compare": "sokrates eval -w . --run-id {run} --iteration {k}",
+            "paper": "sokrates-agent draft -w .", "claims": "sokrates-agent check-paper paper/*.md --metrics runs"}
+
+
+def redact(text: str, workspace: Path | None = None) -> str:
+    """Remove secret values (from the environment and by pattern) and absolute home/workspace paths."""
+    for name, value in os.environ.items():
+        if SECRET_ENV.search(name) and value and len(value) >= 6:
+            text = text.replace(value, "***")
+    for pattern, repl in SECRET_PATTERNS:
+        text = pattern.sub(repl, text)
+    if workspace is not None:
+        text = text.replace(str(Path(workspace).resolve()) + os.sep, "").replace(str(Path(workspace).resolve()), ".")
+    home = str(Path.home())
+    if len(home) > 1:
+        text = text.replace(home, "~")
+    return text
+
+
+def _slug(goal: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:50] or "session"
+
+
+def _rate(m: dict) -> str:
+    return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
+
+
+def _git(workspace: Path):
+    try:
+        import git
+        return git.Repo(workspace, search_parent_directories=True)
+    except Exception:  # noqa: BLE001 - not a repository, or git missing: the log says so
+        return None
+
+
+class SessionLog:
+    def __init__(self, workspace: Path, record_path: Path):
+        self.workspace = Path(workspace)
+        self.record_path = record_path
+        self.record = read_json(record_path)
+
+    # ------------------------------------------------------------ files
+    @staticmethod
+    def _records_dir(workspace: Path) -> Path:
+        return Path(workspace) / "sessions" / ".events"
+
+    @classmethod
+    def create(cls, workspace: Path, session: str, goal: str, base_config: dict | None = None) -> "SessionLog":
+        workspace = Path(workspace)
+        records = cls._records_dir(workspace)
+        record_path = records / f"{session}.json"
+        if record_path.is_file():
+            return cls(workspace, record_path)
+        base = f"{time.strftime('%Y-%m-%d')}-{_slug(goal)}"
+        taken = {read_json(p).get("file") for p in records.glob("*.json")} if records.is_dir() else set()
+        name, n = f"{base}.md", 2
+        while name in taken or (workspace / "sessions" / name).exists():  # two sessions never share a file
+            name, n = f"{base}-{n}.md", n + 1
+        repo = _git(workspace)
+        commit = repo.head.commit.hexsha[:12] if repo is not None and repo.head.is_valid() else None
+        record = {"session": session, "goal": goal, "file": name, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                  "git_commit": commit, "git_dirty": bool(repo.is_dirty(untracked_files=True)) if repo is not None else None,
+                  "config": "from --config" if base_config else "defaults (LoopConfig)", "run": None, "model": None,
+                  "events": []}
+        write_json(record_path, record)
+        log = cls(workspace, record_path)
+        log._write()
+        return log
+
+    @classmethod
+    def open(cls, workspace: Path, session: str) -> "SessionLog":
+        return cls(workspace, cls._records_dir(workspace) / f"{session}.json")
+
+    @property
+    def path(self) -> Path:
+        return self.workspace / "sessions" / self.record["file"]
+
+    def _add(self, kind: str, **fields) -> None:
+        self.record["events"].append({"kind": kind, "time": time.strftime("%H:%M:%S"), **fields})
+        write_json(self.record_path, self.record)
+        self._write()
+
+    def _link(self, path: str | Path) -> str:
+        rel = os.path.relpath(Path(path).resolve(), self.path.parent.resolve())
+        return f"[{Path(path).name}]({rel})"
+
+    # ------------------------------------------------------------ events
+    def planned(self, run_id: str, steps: list[dict], notes: list[str], source: str) -> None:
+        self.record["run"] = run_id
+        cfg = self.workspace / "runs" / run_id / "config.yaml"
+        self.record["config_file"] = f"runs/{run_id}/config.yaml"
+        if cfg.is_file():
+            import yaml
+            self.record["model"] = (yaml.safe_load(cfg.read_text()) or {}).get("model") or "embedded tiny Llama"
+        labels = [s["step"] + (f" {s['iteration']}" if "iteration" in s else "") for s in steps]
+        self._add("plan", text=f"plan ({source}): " + " → ".join(labels), notes=notes)
+
+    def step_done(self, step: dict, result: dict, wall_s: float) -> None:
+        run = self.record.get("run")
+        k = step.get("iteration")
+        figures, links = {}, []
+        for m in ("accuracy", "step_validity", "trace_validity"):
+            if isinstance(result.get(m), dict):
+                figures[m] = _rate(result[m])
+        for key in ("final_loss", "pairs", "examples", "train", "test", "errors", "samples", "verdict",
+                    "problems_with_pairs", "mismatch", "unsupported", "verified"):
+            if key in result and result[key] is not None:
+                figures[key] = result[key]
+        stage = self.workspace / "runs" / (run or "") / ("sft" if not k else f"dpo_iter{k}")
+        for candidate in {"sft": [stage / "summary.json", stage / "metrics.jsonl"], "dpo": [stage / "summary.json", stage / "metrics.jsonl"],
+                          "eval": [stage / "eval" / "summary.json"], "check": [stage / "check.json", stage / "examples.md"],
+                          "pairs": [stage / "pairs.json"], "sample": [stage / "samples.jsonl"],
+                          "data": [self.workspace / "runs" / (run or "") / "data" / "check.json"],
+                          "compare": [stage / "eval" / "summary.json"]}.get(step["step"], []):
+            if candidate.exists():
+                links.append(str(candidate))
+        examples = None
+        if step["step"] == "check" and (stage / "samples.jsonl").is_file():
+            from sokrates.io import read_jsonl
+            records = read_jsonl(stage / "samples.jsonl")
+            examples = [r["text"].strip() for r in ([x for x in records if x["valid"]][:1] + [x for x in records if not x["valid"]][:1])]
+        event = {"step": step["step"], "iteration": k, "figures": figures, "links": links, "wall_s": round(wall_s, 1),
+                 "command": COMMANDS.get(step["step"], "").format(run=run, k=k), "examples": examples,
+                 "comparison": result.get("comparison")}
+        if step["step"] == "check" and result.get("reasons"):
+            for reason in result["reasons"]:
+                self.record["events"].append({"kind": "issue", "time": time.strftime("%H:%M:%S"), "text": f"sample check ({k}): {reason}"})
+        self._add("step", **event)
+        if step["step"] in ("sft", "dpo", "eval", "compare"):
+            self._charts()
+
+    def failure(self, failure: dict) -> None:
+        self._add("failure", text=f"{failure['step']['step']} failed (attempt {failure['attempts']}): {failure['error']} "
+                                  f"at {failure['location']}")
+
+    def decision(self, d: dict) -> None:
+        self._add("decision", **d)
+
+    def note(self, kind: str, text: str) -> None:
+        self._add(kind, text=text)
+
+    def warning(self, text: str) -> None:
+        self._add("warning", text=text)
+
+    def paused(self, q: dict) -> None:
+        self._add("paused", text=f"waiting at the {q['gate']} gate: {q['question']}")
+
+    def resumed(self, next_nodes) -> None:
+        self._add("resumed", text=f"session resumed at {', '.join(next_nodes)}")
+
+    def finished(self, status: str, state: dict) -> None:
+        self._add("finished", text=f"session {status}", status=status, next=self._next_steps(status, state))
+
+    def _next_steps(self, status: str, state: dict) -> list[str]:
+        steps = []
+        results = state.get("results", {})
+        evals = sorted(k for k in results if k.startswith("eval:"))
+        last = int(evals[-1].split(":")[1]) if evals else None
+        if status == "done" and last is not None:
+            steps.append(f'sokrates-agent start "run iteration {last + 1}" to continue DPO')
+        claims = results.get("claims:", {})
+        if claims and (claims.get("mismatch") or claims.get("unsupported")):
+            steps.append(f"fix {claims['mismatch'] + claims['unsupported']} paper claim(s) that do not check out")
+        if status in ("aborted", "stopped"):
+            steps.append("review the decisions above; `sokrates-agent start` with a new goal when ready")
+        return steps
+
+    # ------------------------------------------------------------ charts
+    def _charts(self) -> None:
+        from .charts import loss_chart, metrics_chart
+        run_dir = self.workspace / "runs" / (self.record.get("run") or "")
+        stem = self.path.with_suffix("")
+        made = []
+        if loss_chart(run_dir, Path(f"{stem}-loss.png")):
+            made.append(f"{stem.name}-loss.png")
+        if metrics_chart(run_dir, Path(f"{stem}-metrics.png")):
+            made.append(f"{stem.name}-metrics.png")
+        self.record["charts"] = made
+
+    # ------------------------------------------------------------ rendering
+    def _files_changed(self) -> list[str]:
+        repo = _git(self.workspace)
+        if repo is None:
+            return ["(the workspace is not a git repository)"]
+        start = self.record.get("git_commit")
+        try:
+            lines = repo.git.diff("--name-status", start).splitlines() if start else []
+            untracked = [f"A\t{p}" for p in repo.untracked_files]
+        except Exception as err:  # noqa: BLE001
+            return [f"(git failed: {err})"]
+        top = Path(repo.working_tree_dir).resolve()
+        out = []
+        for line in lines + untracked:
+            status, _, name = line.partition("\t")
+            path = top / name
+            try:
+                rel = path.relative_to(self.workspace.resolve())
+            except ValueError:
+                continue
+            if str(rel).startswith(("sessions/", ".sokrates/")):
+                continue
+            out.append(f"{ {'A': 'added', 'M': 'modified', 'D': 'deleted'}.get(status[:1], status)} `{rel}`")
+        return out or ["(no tracked changes in the workspace)"]
+
+    def render(self) -> str:
+        r = self.record
+        ev = r["events"]
+        header = [f"# Session: {r['goal']}", "",
+                  f"- **Goal:** {r['goal']}", f"- **Session:** `{r['session']}`", f"- **Started:** {r['started']}",
+                  f"- **Git:** {r['git_commit'] or 'no commit'}{' (dirty)' if r['git_dirty'] else ''}" if r["git_commit"] is not None
+                  else "- **Git:** not a git repository",
+                  f"- **Run:** {r.get('run') or '(planning)'}", f"- **Model:** {r.get('model') or '(not chosen yet)'}",
+                  f"- **Config:** {r.get('config_file') or r['config']}",
+                  f"- **Resume:** `sokrates-agent resume {r['session']}`", ""]
+        timeline = ["## Timeline", ""]
+        for e in ev:
+            if e["kind"] == "step":
+                label = e["step"] + (f" (iteration {e['iteration']})" if e.get("iteration") is not None else "")
+                figs = "; ".join(f"{k} {v}" for k, v in e["figures"].items())
+                timeline.append(f"- {e['time']} **{label}** done in {e['wall_s']} s" + (f": {figs}" if figs else ""))
+                if e.get("comparison"):
+                    for m, c in e["comparison"].items():
+                        timeline.append(f"  - {m}: {c['before']:.3f} → {c['after']:.3f} ({c['change']:+.3f}; "
+                                        f"intervals {'overlap' if c['intervals_overlap'] else 'do not overlap'})")
+                if e["links"]:
+                    timeline.append("  - files: " + ", ".join(self._link(p) for p in e["links"]))
+                if e["command"]:
+                    timeline.append(f"  - reproduce: `{e['command']}`")
+                for text in e.get("examples") or []:
+                    timeline += ["", "  ```", *[f"  {line}" for line in text.splitlines()], "  ```"]
+            elif e["kind"] in ("plan", "failure", "paused", "resumed", "finished", "warning", "decision"):
+                text = e.get("text") or f"{e['gate']} gate → **{e['choice']}** ({e['who']})"
+                timeline.append(f"- {e['time']} {e['kind']}: {text}")
+                for note in e.get("notes", []):
+                    timeline.append(f"  - {note}")
+        charts = [f"![{c}]({c})" for c in r.get("charts", [])]
+        worked, didnt = [], []
+        for e in ev:
+            if e["kind"] == "step" and e.get("comparison"):
+                for m, c in e["comparison"].items():
+                    line = f"{m} after iteration {e['iteration']}: {c['before']:.3f} → {c['after']:.3f}"
+                    if c["change"] > 0 and not c["intervals_overlap"]:
+                        worked.append(line + " (95% intervals do not overlap)")
+                    elif c["change"] <= 0:
+                        didnt.append(line)
+            elif e["kind"] == "step" and e["step"] in ("sft", "dpo", "eval"):
+                worked.append(f"{e['step']}" + (f" {e['iteration']}" if e.get("iteration") is not None else "") + " finished")
+            elif e["kind"] == "failure":
+                didnt.append(e["text"])
+        issues = [e["text"] for e in ev if e["kind"] in ("issue", "warning")]
+        decisions = [f"- **{e['gate']}** ({e['at']}): {e['question']} Options: {', '.join(e['options'])}; "
+                     f"recommended {e['recommended']}; chose **{e['choice']}** ({e['who']})" for e in ev if e["kind"] == "decision"]
+        tradeoffs = [e["text"] for e in ev if e["kind"] == "tradeoff"]
+        finished = [e for e in ev if e["kind"] == "finished"]
+        nxt = finished[-1]["next"] if finished else ["(session in progress)"]
+
+        def section(title, items, bullet=True):
+            return [f"## {title}", "", *([f"- {i}" for i in items] if bullet else items or []),
+                    *(["- (none)"] if not items else []), ""]
+        parts = header + timeline + [""] + (["## Charts", "", *charts, ""] if charts else []) + \
+            section("What worked", worked) + section("What didn't", didnt) + section("Issues found", issues) + \
+            section("Decisions", decisions, bullet=False) + section("Trade-offs", tradeoffs) + \
+            section("Files changed", self._files_changed()) + section("Next steps", nxt)
+        return redact("\n".join(parts), self.workspace)
+
+    def _write(self) -> None:
+        write_text(self.path, self.render())
