@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -37,6 +38,11 @@ def manifest_path(out_dir: str | Path, name: str) -> Path:
     return Path(out_dir) / f"{name}.manifest.json"
 
 
+def _fingerprints(out_dir: Path, inputs: list) -> dict:
+    """Input fingerprints keyed by path relative to the step's folder (a moved workspace stays valid)."""
+    return {os.path.relpath(p, out_dir): fingerprint(p) for p in inputs}
+
+
 def done_summary(out_dir: str | Path, name: str, config: dict, inputs: list) -> dict | None:
     """The stored summary when the step is complete and current, else None."""
     path = manifest_path(out_dir, name)
@@ -45,9 +51,9 @@ def done_summary(out_dir: str | Path, name: str, config: dict, inputs: list) -> 
     m = read_json(path)
     if m.get("status") != "done" or m.get("config_hash") != config_hash(config):
         return None
-    if m.get("inputs") != {str(p): fingerprint(p) for p in inputs}:
+    if m.get("inputs") != _fingerprints(Path(out_dir), inputs):
         return None
-    if not all(Path(o).exists() for o in m.get("outputs", [])):
+    if not all((Path(out_dir) / o).exists() for o in m.get("outputs", [])):
         return None
     return m.get("summary", {})
 
@@ -66,6 +72,6 @@ def run_step(out_dir: str | Path, name: str, config: dict, inputs: list, outputs
     summary = fn()
     write_json(manifest_path(out_dir, name), {
         "step": name, "status": "done", "config_hash": config_hash(config), "config": config,
-        "inputs": {str(p): fingerprint(p) for p in inputs}, "outputs": [str(o) for o in outputs],
+        "inputs": _fingerprints(out_dir, inputs), "outputs": [os.path.relpath(o, out_dir) for o in outputs],
         "started": started, "finished": time.time(), "wall_s": round(time.time() - started, 1), "summary": summary})
     return summary

@@ -1,0 +1,174 @@
+"""The real graph on the embedded default at tiny sizes: --yes sessions, pausing and resuming,
+a SIGKILL mid-step, the LLM path over HTTP, status, graph and the checkpoint database."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from agent.graph import db_path, mermaid, version
+from agent.session import Answerer, Session
+from agent.llm import LLMSettings
+
+from tests.conftest import TINY, agent
+
+
+def _values(ws: Path, session: str) -> dict:
+    return Session(ws, out=lambda *a: None).app.get_state({"configurable": {"thread_id": session}}).values
+
+
+def _session_id(stdout: str) -> str:
+    return stdout.split("session ", 1)[1].split()[0]
+
+
+def test_yes_session_runs_the_loop_end_to_end(finished_workspace):
+    ws = finished_workspace
+    run = ws / "runs" / "run1"
+    for f in ["data/train.jsonl", "sft/model/config.json", "sft/eval/summary.json", "dpo_iter1/samples.jsonl",
+              "dpo_iter1/check.json", "dpo_iter1/pairs.jsonl", "dpo_iter1/model/config.json", "dpo_iter1/eval/summary.json"]:
+        assert (run / f).exists(), f
+    session = _session_id((ws / "stdout.txt").read_text())
+    v = _values(ws, session)
+    assert v["status"] == "done" and v["cursor"] == len(v["plan"])
+    gates = {d["gate"]: d for d in v["decisions"]}
+    assert gates["sample"]["who"] == "file" and gates["plan"]["who"] == "--yes"
+    assert all(d["at"] for d in v["decisions"])
+    assert json.loads((run / "dpo_iter1" / "pairs.json").read_text())["pairs"] >= 1
+    assert (ws / "paper" / "results.md").is_file() and v["results"]["claims:"]["mismatch"] == 0
+    # state holds only JSON values
+    json.dumps(v)
+
+
+def test_pure_yes_takes_the_recommendation_and_stops_at_a_failed_check(workspace_copy):
+    out = agent(workspace_copy, "start", "run iteration 2", "--yes")
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert "verdict FAIL" in out.stdout and "-> abort (--yes)" in out.stdout
+    assert not (workspace_copy / "runs" / "run1" / "dpo_iter2" / "model").exists()
+
+
+def test_paused_without_terminal_then_resumed_with_a_choice(workspace_copy):
+    ws = workspace_copy
+    out = agent(ws, "start", "evaluate iteration 1")
+    assert out.returncode == 3 and "sokrates-agent resume" in out.stdout and "--choice approve" in out.stdout
+    session = _session_id(out.stdout)
+    status = agent(ws, "status", "--json")
+    row = next(r for r in json.loads(status.stdout) if r["session"] == session)
+    assert row["status"] == "paused" and row["question"].startswith("Run this plan")
+    eval_file = ws / "runs" / "run1" / "dpo_iter1" / "eval" / "summary.json"
+    before = eval_file.stat().st_mtime_ns
+    resumed = agent(ws, "resume", session, "--choice", "approve")
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    assert eval_file.stat().st_mtime_ns == before  # finished evaluation skipped through its manifest
+    v = _values(ws, session)
+    assert v["status"] == "done" and v["decisions"][0]["who"] == "human (--choice)"
+    assert agent(ws, "resume", session).returncode == 0  # a finished session says so
+
+
+def test_killed_mid_step_resumes_without_rerunning_finished_steps(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    cfg = tmp_path / "slow.yaml"
+    cfg.write_text(TINY.read_text().replace("sft: {epochs: 1,", "sft: {epochs: 60,"))
+    (tmp_path / "d.json").write_text('{"sample": "proceed"}')
+    cmd = [sys.executable, "-c", "from agent.cli import main; main()", "start", "run iteration 1", "--yes",
+           "--decisions", str(tmp_path / "d.json"), "--config", str(cfg), "-w", str(ws)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    metrics = ws / "runs" / "run1" / "sft" / "metrics.jsonl"
+    deadline = time.time() + 300
+    while not metrics.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert metrics.exists(), "SFT never started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    data_manifest = ws / "runs" / "run1" / "data" / "data.manifest.json"
+    init_manifest = ws / "runs" / "run1" / "base_model" / "init.manifest.json"
+    stamps = (data_manifest.stat().st_mtime_ns, init_manifest.stat().st_mtime_ns)
+    assert not (ws / "runs" / "run1" / "sft" / "sft.manifest.json").exists()
+    session = next((ws / "sessions" / ".events").glob("*.json")).stem
+    status = json.loads(agent(ws, "status", "--json").stdout)
+    assert status[0]["status"] == "interrupted" and "sft" in status[0]["next"]
+    out = agent(ws, "resume", session, "--yes", "--decisions", str(tmp_path / "d.json"))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert (data_manifest.stat().st_mtime_ns, init_manifest.stat().st_mtime_ns) == stamps
+    assert (ws / "runs" / "run1" / "dpo_iter1" / "eval" / "summary.json").is_file()
+    logs = [p for p in (ws / "sessions").glob("*.md")]
+    assert len(logs) == 1 and "resumed" in logs[0].read_text()
+    with sqlite3.connect(db_path(ws)) as conn:  # old checkpoints are pruned
+        assert conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] <= 3
+
+
+class _FakeLLM(BaseHTTPRequestHandler):
+    """A minimal OpenAI-compatible server: the answers are queued by the test."""
+    answers: list[str] = []
+    requests: list[dict] = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(body)
+        content = type(self).answers.pop(0) if type(self).answers else "{}"
+        payload = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+                   "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def llm_server():
+    server = HTTPServer(("127.0.0.1", 0), _FakeLLM)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _FakeLLM.answers, _FakeLLM.requests = [], []
+    yield f"http://127.0.0.1:{server.server_port}/v1"
+    server.shutdown()
+
+
+def test_llm_plans_through_the_openai_client_and_invalid_answers_fall_back(workspace_copy, llm_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-planted-secret-key-123456")
+    ws = workspace_copy
+    settings = LLMSettings(base_url=llm_server, model="fake")
+    _FakeLLM.answers = ['Sure! {"action": "check_paper", "iteration": null}']
+    session, code = Session(ws, out=lambda *a: None).start("what do the numbers in the draft say?",
+                                                           Answerer(yes=True), settings)
+    assert code == 0 and _FakeLLM.requests[0]["model"] == "fake"
+    v = _values(ws, session)
+    assert v["plan_source"] == "llm" and [s["step"] for s in v["plan"]] == ["claims"]
+    assert "sk-planted" not in json.dumps(v)
+
+    _FakeLLM.answers = ['{"action": "launch_rockets"}']
+    session, code = Session(ws, out=lambda *a: None).start("check the paper", Answerer(yes=True), settings)
+    v = _values(ws, session)
+    assert code == 0 and v["plan_source"] == "rules" and [s["step"] for s in v["plan"]] == ["claims"]
+    log = next(p for p in (ws / "sessions").glob("*.md") if "check-the-paper" in p.name).read_text()
+    assert "falling back to the rules" in log and "sk-planted" not in log
+
+
+def test_graph_prints_as_mermaid_and_has_a_version():
+    text = mermaid()
+    for node in ("plan", "gate_plan", "sft", "sample", "check", "pairs", "dpo", "eval", "compare", "paper", "claims"):
+        assert node in text
+    assert len(version()) == 12
+
+
+def test_stale_graph_version_is_refused(workspace_copy):
+    ws = workspace_copy
+    out = agent(ws, "start", "check the paper")
+    session = _session_id(out.stdout)
+    s = Session(ws, out=lambda *a: None)
+    s.app.update_state({"configurable": {"thread_id": session}}, {"graph_version": "old"}, as_node="plan")
+    res = agent(ws, "resume", session, "--yes")
+    assert res.returncode == 2 and "another version of the agent's graph" in res.stderr
