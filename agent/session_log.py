@@ -152,9 +152,9 @@ class SessionLog:
         if step["step"] == "check" and result.get("reasons"):
             for reason in result["reasons"]:
                 self.record["events"].append({"kind": "issue", "time": time.strftime("%H:%M:%S"), "text": f"sample check ({k}): {reason}"})
-        self._add("step", **event)
         if step["step"] in ("sft", "dpo", "eval", "compare"):
             self._charts()
+        self._add("step", **event)
 
     def failure(self, failure: dict) -> None:
         self._add("failure", text=f"{failure['step']['step']} failed (attempt {failure['attempts']}): {failure['error']} "

@@ -1,0 +1,84 @@
+"""Session logs: live after the first gate, complete at the end, one coherent file across a resume,
+no secrets, figures linked to the metrics files."""
+import json
+import re
+from pathlib import Path
+
+from agent.session_log import SessionLog, redact
+from tests.conftest import TINY, agent
+
+
+def _log(ws: Path) -> str:
+    logs = sorted((ws / "sessions").glob("*.md"))
+    return logs[-1].read_text()
+
+
+def test_log_is_live_at_the_first_gate_and_complete_after_the_session(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    paused = agent(ws, "start", "run iteration 1", "--config", str(TINY),
+                   env={"OPENAI_API_KEY": "sk-live-secret-0123456789", "HF_TOKEN": "hf_plantedtoken987"})
+    assert paused.returncode == 3
+    mid = _log(ws)
+    assert mid.startswith("# Session: run iteration 1") and "## Timeline" in mid
+    assert "plan (rules): data → sft → eval 0 → sample 1" in mid and "waiting at the plan gate" in mid
+    assert "## Decisions" in mid and "- (none)" in mid  # nothing decided yet
+    session = paused.stdout.split("session ", 1)[1].split()[0]
+    (tmp_path / "d.json").write_text('{"sample": "proceed"}')
+    done = agent(ws, "resume", session, "--choice", "approve", "--yes", "--decisions", str(tmp_path / "d.json"),
+                 env={"OPENAI_API_KEY": "sk-live-secret-0123456789", "HF_TOKEN": "hf_plantedtoken987"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    logs = list((ws / "sessions").glob("*.md"))
+    assert len(logs) == 1
+    text = logs[0].read_text()
+    for section in ("## Timeline", "## What worked", "## What didn't", "## Issues found", "## Decisions",
+                    "## Trade-offs", "## Files changed", "## Next steps"):
+        assert section in text, section
+    assert "session resumed" in text
+    summary = json.loads((ws / "runs" / "run1" / "sft" / "eval" / "summary.json").read_text())
+    acc = summary["accuracy"]
+    assert f"accuracy {acc['value']:.3f} [{acc['ci95_low']:.3f}, {acc['ci95_high']:.3f}] ({acc['k']}/{acc['n']})" in text
+    assert "[summary.json](../runs/run1/sft/eval/summary.json)" in text
+    assert "reproduce: `sokrates eval -w . --run-id run1 --iteration 0`" in text
+    assert "**sample** (" in text and "chose **proceed** (file)" in text and "chose **approve** (human (--choice))" in text
+    assert "```" in text  # example traces from the sample check
+    assert re.search(r"!\[[^\]]+-metrics\.png\]", text) and list((ws / "sessions").glob("*-metrics.png"))
+    assert "sk-live-secret" not in text and "hf_plantedtoken" not in text and str(ws) not in text
+
+
+def test_two_sessions_with_one_goal_write_two_files(tmp_path):
+    a = SessionLog.create(tmp_path, "s1", "check the paper")
+    b = SessionLog.create(tmp_path, "s2", "check the paper")
+    assert a.path != b.path and a.path.is_file() and b.path.is_file()
+    again = SessionLog.create(tmp_path, "s1", "check the paper")  # a resumed session keeps its file
+    assert again.path == a.path
+
+
+def test_each_update_keeps_earlier_content(tmp_path):
+    log = SessionLog.create(tmp_path, "s1", "run iteration 1")
+    log.note("tradeoff", "cut the test set to 100 problems")
+    log.warning("first warning")
+    log = SessionLog.open(tmp_path, "s1")
+    log.note("issue", "second issue")
+    text = log.path.read_text()
+    assert "cut the test set to 100 problems" in text.split("## Trade-offs")[1]
+    assert "first warning" in text and "second issue" in text
+    assert not list(log.path.parent.glob(".*.tmp"))
+
+
+def test_redaction_of_keys_tokens_and_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-abcdef123")
+    text = ("url http://user:pw@host/v1?api_key=zzz123 key sk-abcdefghijkl token tok-abcdef123 "
+            f"home {Path.home()}/x ws {tmp_path}/runs/a")
+    out = redact(text, tmp_path)
+    for secret in ("user:pw", "zzz123", "sk-abcdefghijkl", "tok-abcdef123", str(tmp_path)):
+        assert secret not in out
+    assert "runs/a" in out
+
+
+def test_context_brief_names_symptoms_locations_and_figures(finished_workspace):
+    out = agent(finished_workspace, "context")
+    assert out.returncode == 0
+    for part in ("## Symptoms", "## Code locations", "## What was tried", "## Relevant figures", "sample check"):
+        assert part in out.stdout
+    assert agent(finished_workspace, "log").stdout.startswith("# Session:")
