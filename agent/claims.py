@@ -144,10 +144,9 @@ def _numbers(text: str):
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         kind = ("percent" if suffix == "%" else "ratio" if suffix in ("×", "x", "-fold") else
                 "difference" if "point" in suffix else "count" if suffix in ("K", "M") else "number")
-        if suffix == "K":
-            number *= 1_000
-        elif suffix == "M":
-            number *= 1_000_000
+        if suffix in ("K", "M"):  # 1.5K means 1,500 to the nearest 100
+            scale = 3 if suffix == "K" else 6
+            number, decimals = number * 10 ** scale, decimals - scale
         opened = masked[:start].rfind("[")
         role = "value"
         if opened > masked[:start].rfind("]") and opened >= 0 and not masked[opened:].startswith("[" + raw + "]("):
@@ -325,7 +324,7 @@ class Checker:
         ok = _matches(claim.value, src.value, claim.decimals, claim.kind)
         claim.status = "verified" if ok else "mismatch"
         claim.rule = f"{how}; rounding to {claim.decimals} decimal(s)"
-        if ok:
+        if ok or claim.role != "value":
             self._consistency(claim, src)
         return claim
 
@@ -351,40 +350,40 @@ class Checker:
                 claim.expected = round(bound * scale, 6)
 
     def _two_value(self, claim: Claim, stages: set[str], metrics: set[str], words: set[str], default_run) -> Claim:
-        """Ratios (44x) and differences (4.1 points) from two source values named by the context."""
-        order = [f"dpo_iter{m.group(1)}" if m.group(1) else "sft" for m in STAGE.finditer(claim.context.lower())]
-        pair = list(dict.fromkeys(order))[:2]
-        sources = []
-        if len(pair) == 2 and metrics:
-            for stage in pair:
+        """Ratios (44x, 44-fold) and differences (4.1 points) of two source values named by the context:
+        two stages and a metric ("DPO iter2 vs SFT step validity"), or two named sources ("vllm", "hf_generate")."""
+        named = list(dict.fromkeys(f"dpo_iter{m.group(1)}" if m.group(1) else "sft"
+                                   for m in STAGE.finditer(claim.context.lower())))[:2]
+        picks: list[Source] = []
+        if len(named) == 2 and metrics:
+            for stage in named:
                 c = _candidates(self.sources, {stage}, metrics, words, "value", default_run)
-                sources.append(c[0] if len(c) == 1 else None)
-        else:  # named by words: e.g. "vllm" and "hf_generate" with "problems per hour"
-            named = [s for s in self.sources if (not metrics or s.key.split(".")[-1] in metrics)]
-            groups = {}
-            for s in named:
-                hits = s.tokens & words - set(metrics) - {"value", "summary", "json", "runs"}
-                if hits:
-                    groups.setdefault(frozenset(hits), []).append(s)
-            picks = [g[0] for g in groups.values() if len(g) == 1]
-            picks.sort(key=lambda s: min((claim.context.lower().find(t) for t in s.tokens & words if claim.context.lower().find(t) >= 0), default=1e9))
-            sources = picks[:2]
-        if len(sources) != 2 or None in sources:
-            claim.rule = "a ratio or difference needs two source values named in its context"
-            return claim
-        a, b = sources
-        if claim.kind == "ratio":
-            first, second = (a, b) if a.value >= b.value else (b, a)
-            computed = first.value / second.value if second.value else float("inf")
-            claim.rule = f"ratio: {first.file}:{first.key} ÷ {second.file}:{second.key} = {computed:.4g}×"
+                if len(c) == 1:
+                    picks.append(c[0])
+            picks.sort(key=lambda src: _stage_rank(src.file))  # earlier stage first
         else:
-            later, earlier = (a, b) if re.search(r"(?:over|than|from|vs\.?|relative to|compared to)\s+\S*\s*$",
-                                                  claim.context.lower()[:claim.context.lower().find(pair[1]) if len(pair) == 2 else 0]) else (a, b)
-            later, earlier = (b, a) if pair and pair[0] == "sft" else (later, earlier)
-            computed = (later.value - earlier.value) * (100 if later.value <= 1 and earlier.value <= 1 else 1)
-            claim.rule = f"difference: {later.file}:{later.key} − {earlier.file}:{earlier.key} = {computed:.4g} points"
+            groups: dict[frozenset, list[Source]] = {}
+            for src in self.sources:
+                if metrics and src.key.split(".")[-1] not in metrics and src.key.split(".")[0] not in metrics:
+                    continue
+                hits = frozenset(src.tokens & words - set(metrics) - {"value", "summary", "json", "runs", "per", "s"})
+                if hits:
+                    groups.setdefault(hits, []).append(src)
+            picks = [g[0] for g in groups.values() if len(g) == 1][:2]
+        if len(picks) != 2:
+            claim.rule = "a ratio or difference needs exactly two source values named in its context"
+            return claim
+        a, b = picks
+        if claim.kind == "ratio":
+            big, small = (a, b) if a.value >= b.value else (b, a)
+            computed = big.value / small.value if small.value else float("inf")
+            claim.rule = f"ratio: {big.file}:{big.key} ÷ {small.file}:{small.key} = {computed:.4g}×"
+        else:
+            scale = 100 if abs(a.value) <= 1 and abs(b.value) <= 1 else 1
+            computed = (b.value - a.value) * scale
+            claim.rule = f"difference: {b.file}:{b.key} − {a.file}:{a.key} = {computed:+.4g} points"
         claim.source = f"{a.file}:{a.key} ; {b.file}:{b.key}"
-        claim.expected = round(computed, 6)
+        claim.expected = round(abs(computed), 6)
         claim.status = "verified" if abs(abs(computed) - claim.value) <= 0.5 * 10 ** -claim.decimals + 1e-9 else "mismatch"
         return claim
 
@@ -415,6 +414,11 @@ class Checker:
         return out
 
 
+def _stage_rank(file: str) -> int:
+    m = re.search(r"dpo_iter(\d+)", file)
+    return int(m.group(1)) if m else 0
+
+
 def _default_run(claims: list[Claim]) -> str | None:
     runs = [m.group(1) for c in claims if c.link for m in [re.search(r"runs/([^/]+)/", c.link)] if m]
     return max(set(runs), key=runs.count) if runs else None
@@ -432,6 +436,8 @@ def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = 
         found = extract_latex(path, text) if path.suffix == ".tex" else extract_markdown(path, text)
         default = _default_run(found)
         claims += [checker.verify(c, path, default) for c in found]
+    if checker.bad:
+        raise DataError(f"unreadable metrics file: {checker.bad[0]}. Fix: repair or remove it.")
     claims += checker.aggregates()
     report = {"claims": [{"file": c.file, "line": c.line, "text": c.text, "value": c.value, "status": c.status,
                           "source": c.source, "expected": c.expected, "context": c.context[:200]} for c in claims],

@@ -15,11 +15,16 @@ from .model import copy_meta, format_prompt, load_tokenizer, model_template
 
 @dataclass
 class SFTSettings:
-    epochs: float = 3.0
-    learning_rate: float = 3e-3
-    batch_size: int = 32
+    # Measured on the embedded tiny model: a constant learning rate with Adam beta2 0.95 gets it past the
+    # plateau where it cannot yet copy names and concepts from the premises (~500 steps at batch 16);
+    # a decaying schedule or beta2 0.999 stalls there (docs/benchmarks.md).
+    epochs: float = 5.0
+    learning_rate: float = 2e-3
+    batch_size: int = 16
     max_length: int = 512
-    warmup_ratio: float = 0.05
+    warmup_ratio: float = 0.02
+    scheduler: str = "constant_with_warmup"
+    adam_beta2: float = 0.95
     weight_decay: float = 0.0
     logging_steps: int = 10
     seed: int = 0
@@ -33,6 +38,9 @@ class DPOSettings:
     beta: float = 0.1
     batch_size: int = 16
     max_length: int = 512
+    warmup_ratio: float = 0.05
+    scheduler: str = "cosine"
+    adam_beta2: float = 0.95
     logging_steps: int = 5
     seed: int = 0
     precompute_ref_log_probs: bool = True  # no second model copy in memory while training
@@ -54,6 +62,7 @@ def _common_args(out: Path, s, **extra) -> dict:
     import torch
     return dict(output_dir=str(out / "trainer"), num_train_epochs=s.epochs, learning_rate=s.learning_rate,
                 per_device_train_batch_size=s.batch_size, logging_steps=s.logging_steps, seed=s.seed,
+                lr_scheduler_type=s.scheduler, warmup_steps=s.warmup_ratio, adam_beta2=s.adam_beta2,
                 save_strategy="no", report_to=[], bf16=torch.cuda.is_available(), max_length=s.max_length,
                 disable_tqdm=False, dataloader_num_workers=0, **extra)
 
@@ -92,8 +101,7 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     if not rows:
         raise DataError("no problem has a gold proof to train on. Fix: generate data with `sokrates data generate`.")
     (out / "metrics.jsonl").unlink(missing_ok=True)
-    args = SFTConfig(**_common_args(out, s, warmup_steps=s.warmup_ratio, weight_decay=s.weight_decay,
-                                    completion_only_loss=True, packing=s.packing, lr_scheduler_type="cosine"))
+    args = SFTConfig(**_common_args(out, s, weight_decay=s.weight_decay, completion_only_loss=True, packing=s.packing))
     started = time.time()
     trainer = SFTTrainer(model=load_model(model_dir), args=args, train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])
@@ -122,8 +130,7 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     rows = [{"prompt": format_prompt(tokenizer, p["prompt"]), "chosen": p["chosen"] + eos, "rejected": p["rejected"] + eos}
             for p in pairs]
     (out / "metrics.jsonl").unlink(missing_ok=True)
-    args = DPOConfig(**_common_args(out, s, beta=s.beta, precompute_ref_log_probs=s.precompute_ref_log_probs,
-                                    lr_scheduler_type="cosine", warmup_steps=0.05))
+    args = DPOConfig(**_common_args(out, s, beta=s.beta, precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
     trainer = DPOTrainer(model=load_model(model_dir), args=args, train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])

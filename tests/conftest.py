@@ -13,7 +13,7 @@ TINY = ROOT / "tests" / "data" / "tiny.yaml"
 def agent(workspace: Path, *args, env=None, timeout=600) -> subprocess.CompletedProcess:
     """Run the real `sokrates-agent` CLI in a subprocess (stdin is not a terminal)."""
     return subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", *args, "-w", str(workspace)]
-                          if args and args[0] not in ("graph",) else
+                          if args and args[0] not in ("graph", "check-paper") else
                           [sys.executable, "-c", "from agent.cli import main; main()", *args],
                           capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout,
                           stdin=subprocess.DEVNULL)

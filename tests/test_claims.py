@@ -1,0 +1,167 @@
+"""The claim checker: each matching rule with a correct and a wrong planted claim, binding by table row
+and column, non-claims, LaTeX, aggregates, staleness, JSON shape and exit codes."""
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.claims import check_paths
+from sokrates.metrics import rate
+from tests.conftest import agent
+
+
+def _summary(k_acc, k_step, n_steps, k_trace, n=300):
+    return {"stage": "x", "n_problems": n, "accuracy": rate(k_acc, n), "step_validity": rate(k_step, n_steps),
+            "trace_validity": rate(k_trace, n)}
+
+
+@pytest.fixture
+def metrics(tmp_path) -> Path:
+    root = tmp_path / "runs"
+    for stage, s in {"sft": _summary(223, 1200, 2000, 60), "dpo_iter1": _summary(240, 1500, 2000, 90),
+                     "dpo_iter3": _summary(250, 1700, 2000, 120)}.items():
+        (root / "r1" / stage / "eval").mkdir(parents=True)
+        (root / "r1" / stage / "eval" / "summary.json").write_text(json.dumps(s))
+    (root / "r1" / "dpo_iter1" / "pairs.json").write_text(json.dumps({"pairs": 1594, "problems": 1500}))
+    (root / "speed").mkdir()
+    (root / "speed" / "vllm.json").write_text(json.dumps({"problems_per_hour": 2200.0}))
+    (root / "speed" / "hf_generate.json").write_text(json.dumps({"problems_per_hour": 50.0}))
+    (root / "speed" / "table.csv").write_text("backend,problems_per_s\nvllm,0.611\nhf,0.0139\n")
+    return root
+
+
+def _check(tmp_path, metrics, text, suffix=".md"):
+    draft = tmp_path / f"draft{suffix}"
+    draft.write_text(text)
+    report = check_paths([draft], metrics, tmp_path / "state.json")
+    return [(c["text"], c["status"]) for c in report["claims"]], report
+
+
+@pytest.mark.parametrize("sentence, text, status", [
+    ("SFT accuracy is 74.3%.", "74.3%", "verified"),               # percent vs fraction (223/300 = 0.74333)
+    ("SFT accuracy is 74.8%.", "74.8%", "mismatch"),
+    ("SFT accuracy is 0.743.", "0.743", "verified"),               # rounding to the written precision
+    ("SFT accuracy is 0.74.", "0.74", "verified"),
+    ("SFT accuracy is 0.75.", "0.75", "mismatch"),
+    ("DPO iteration 1 used 1,594 pairs.", "1,594", "verified"),     # thousands separator
+    ("DPO iteration 1 used 1.6K pairs.", "1.6K", "verified"),       # K suffix
+    ("DPO iteration 1 used 1,600 pairs.", "1,600", "mismatch"),
+    ("vllm sampled 44× more problems per hour than hf_generate.", "44×", "verified"),
+    ("vllm sampled 33x more problems per hour than hf_generate.", "33x", "mismatch"),
+    ("Step validity rose from SFT to DPO iteration 1, a gain of 15.0 points.", "15.0 points", "verified"),
+    ("Step validity rose from SFT to DPO iteration 1, a gain of 4.1 points.", "4.1 points", "mismatch"),
+    ("SFT reaches an accuracy of 0.745 on 300 problems.", "0.745", "mismatch"),  # no k/300 rounds to 0.745
+])
+def test_each_rule_verifies_the_right_claim_and_rejects_the_wrong_one(tmp_path, metrics, sentence, text, status):
+    claims, report = _check(tmp_path, metrics, sentence + "\n")
+    assert (text, status) in claims, (claims, report["rules"])
+
+
+def test_ratio_verdict_names_rule_files_and_value(tmp_path, metrics):
+    _, report = _check(tmp_path, metrics, "vllm sampled 33× more problems per hour than hf_generate.\n")
+    rule = report["rules"][0]
+    assert "ratio" in rule and "vllm.json:problems_per_hour" in rule and "hf_generate.json" in rule and "44×" in rule
+    assert report["claims"][0]["expected"] == 44.0
+
+
+def test_table_cells_bind_to_row_and_column_and_coincidences_do_not_rescue(tmp_path, metrics):
+    # 0.833 is DPO iter3's accuracy (250/300) but is written in its Step validity cell (truth 0.850)
+    table = ("| Model | Accuracy | Step validity | Trace validity |\n|---|---|---|---|\n"
+             "| SFT | 0.743 | 0.600 | 0.200 |\n| + DPO iter3 | 0.833 | 0.833 | 0.400 |\n")
+    claims, report = _check(tmp_path, metrics, table)
+    assert claims == [("0.743", "verified"), ("0.600", "verified"), ("0.200", "verified"),
+                      ("0.833", "verified"), ("0.833", "mismatch"), ("0.400", "verified")]
+    bad = report["claims"][4]
+    assert bad["source"].endswith("dpo_iter3/eval/summary.json:step_validity.value") and bad["expected"] == 0.85
+    assert bad["line"] == 4
+
+
+def test_intervals_are_recomputed_from_counts(tmp_path, metrics):
+    from sokrates.metrics import wilson
+    low, high = wilson(223, 300)
+    good = f"SFT accuracy 0.743 [{low:.3f}, {high:.3f}].\n"
+    claims, _ = _check(tmp_path, metrics, good)
+    assert [s for _, s in claims] == ["verified"] * 3
+    claims, report = _check(tmp_path, metrics, "SFT accuracy 0.743 [0.700, 0.800].\n")
+    assert [s for _, s in claims] == ["verified", "mismatch", "mismatch"]
+    assert "Wilson interval of 223/300" in report["rules"][1]
+
+
+def test_non_claims_are_left_alone(tmp_path, metrics):
+    text = ("# 3 Results\n\nAs Section 3 and Table 2 show (see Figure 1, Eq. 4), following [12] and [3, 4] "
+            "in 2024, Qwen3-8B and GPT-4 on an H100 ...\n\n1. first item\n2. second item\n")
+    claims, _ = _check(tmp_path, metrics, text)
+    assert claims == []
+
+
+def test_explicit_provenance_wins(tmp_path, metrics):
+    text = "Accuracy was [0.833](runs/r1/dpo_iter3/eval/summary.json#accuracy.value) and [0.9](runs/r1/sft/eval/summary.json#accuracy.value).\n"
+    (tmp_path / "runs").exists()
+    claims, report = _check(tmp_path, metrics, text)
+    assert claims == [("0.833", "verified"), ("0.9", "mismatch")]
+    assert report["claims"][0]["source"] == "r1/dpo_iter3/eval/summary.json:accuracy.value"
+
+
+def test_latex_tables_and_text(tmp_path, metrics):
+    tex = ("Our SFT accuracy is 74.3\\% (Table~\\ref{tab:main}).\n\\begin{tabular}{lcc}\n\\toprule\n"
+           "Model & Accuracy & Step validity \\\\\n\\midrule\nSFT & 0.743 & 0.600 \\\\\n"
+           "+ DPO iter1 & 0.800 & 0.700 \\\\\n\\bottomrule\n\\end{tabular}\n")
+    claims, _ = _check(tmp_path, metrics, tex, ".tex")
+    assert claims == [("74.3%", "verified"), ("0.743", "verified"), ("0.600", "verified"),
+                      ("0.800", "verified"), ("0.700", "mismatch")]
+
+
+def test_aggregates_with_missing_or_disagreeing_sources(tmp_path, metrics):
+    (metrics / "headline.json").write_text(json.dumps({"accuracy": 0.9, "source": ["r1/ghost/summary.json"]}))
+    (metrics / "agg2.json").write_text(json.dumps({"pairs": 1500, "source": "r1/dpo_iter1/pairs.json"}))
+    _, report = _check(tmp_path, metrics, "No numbers here.\n")
+    statuses = {Path(c["file"]).name: c["status"] for c in report["claims"]}
+    assert statuses == {"headline.json": "unsupported", "agg2.json": "mismatch"}
+
+
+def test_stale_claims_are_reported_when_metrics_change(tmp_path, metrics):
+    _, first = _check(tmp_path, metrics, "SFT accuracy is 0.743.\n")
+    assert first["stale"] == []
+    path = metrics / "r1" / "sft" / "eval" / "summary.json"
+    path.write_text(json.dumps(_summary(230, 1200, 2000, 60)))
+    _, second = _check(tmp_path, metrics, "SFT accuracy is 0.743.\n")
+    assert second["stale"] and second["stale"][0]["source"].startswith("r1/sft/eval/summary.json")
+
+
+def test_cli_json_shape_and_exit_codes(tmp_path, metrics):
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text("SFT accuracy is 74.3%.\n")
+    bad.write_text("SFT accuracy is 80.0%.\n")
+    out = agent(tmp_path, "check-paper", str(good), "--metrics", str(metrics), "--json")
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert set(data) == {"claims", "summary"} and set(data["summary"]) == {"verified", "mismatch", "unsupported"}
+    claim = data["claims"][0]
+    assert set(claim) == {"file", "line", "text", "value", "status", "source", "expected", "context"}
+    assert claim["line"] == 1 and claim["text"] == "74.3%" and claim["value"] == 74.3
+    assert agent(tmp_path, "check-paper", str(bad), "--metrics", str(metrics)).returncode == 1
+    missing = agent(tmp_path, "check-paper", str(tmp_path / "nope.md"), "--metrics", str(metrics))
+    assert missing.returncode == 2 and "nope.md" in missing.stderr
+    (metrics / "broken.json").write_text("{oops")
+    broken = agent(tmp_path, "check-paper", str(good), "--metrics", str(metrics))
+    assert broken.returncode == 2 and "broken.json" in broken.stderr
+
+
+def test_submission_checks(tmp_path, metrics):
+    draft = tmp_path / "paper.md"
+    draft.write_text("# TL;DR\n\n" + "word " * 100 + "\n\n# Body\n\nSee Figure 2 and Table 1.\n\nTable 1: results.\n")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a,\n  title={X},\n  year={2023},\n  eprint={2401.01234},\n}\n"
+                   "@article{b,\n  title={Y},\n  year={2024},\n  eprint={2401.05555},\n}\n")
+    out = agent(tmp_path, "check-paper", str(draft), "--metrics", str(metrics), "--submission",
+                "--abstract-limit", "200", "--bib", str(bib))
+    assert out.returncode == 1
+    assert "over the limit of 200" in out.stdout and "Figure 2 is referenced" in out.stdout
+    assert "Table 1 is referenced" not in out.stdout and "a says year 2023" in out.stdout and "b says" not in out.stdout
+
+
+def test_agent_draft_verifies_completely(finished_workspace):
+    out = agent(finished_workspace, "check-paper", str(finished_workspace / "paper" / "results.md"),
+                "--metrics", str(finished_workspace / "runs"), "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0 and data["summary"]["mismatch"] == 0 and data["summary"]["verified"] > 20
