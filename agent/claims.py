@@ -163,7 +163,10 @@ def _claims_in_text(text: str, file: str, line: int, context: str, out: list[Cla
         if link and "#" not in link:
             link = None
         ln = line + plain[:m.start()].count("\n")
-        out.append(Claim(file, ln, written.strip(), number, context.strip(), kind, decimals, role, link))
+        claim = Claim(file, ln, written.strip(), number, context.strip(), kind, decimals, role, link)
+        if context is text:  # prose: remember where the number stands
+            claim.extra["pos"] = m.start() - (len(context) - len(context.lstrip()))
+        out.append(claim)
 
 
 def extract_markdown(path: Path, text: str) -> list[Claim]:
@@ -229,20 +232,30 @@ def extract_latex(path: Path, text: str) -> list[Claim]:
 
 # ---------------------------------------------------------------- binding and verdicts
 
-def _concepts(context: str) -> tuple[set[str], set[str], set[str]]:
-    """(stages, metrics, other words) named by a context."""
+def _concepts(context: str, pos: int | None = None) -> tuple[set[str], set[str], set[str]]:
+    """(stages, metrics, other words) named by a context. In prose (`pos` = the number's offset), the
+    stage and the metric are the ones mentioned nearest before the number (else nearest after it)."""
     low = context.lower()
-    stages = {f"dpo_iter{m.group(1)}" if m.group(1) else "sft" for m in STAGE.finditer(low)}
-    metrics = {key for word, key in METRIC_WORDS.items() if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", low)}
-    if "step_validity" in metrics or "trace_validity" in metrics:
-        metrics.discard("accuracy")
-    return stages, metrics, _tokens(low)
+    stage_hits = [(m.start(), f"dpo_iter{m.group(1)}" if m.group(1) else "sft") for m in STAGE.finditer(low)]
+    metric_hits = [(m.start(), key) for word, key in METRIC_WORDS.items()
+                   for m in re.finditer(rf"(?<![\w]){re.escape(word)}(?![\w])", low)]
+    if pos is None:
+        return {k for _, k in stage_hits}, {k for _, k in metric_hits}, _tokens(low)
+    return _nearest(stage_hits, pos), _nearest(metric_hits, pos), _tokens(low)
+
+
+def _nearest(hits: list[tuple[int, str]], pos: int) -> set[str]:
+    before = [h for h in hits if h[0] < pos]
+    if before:
+        return {max(before)[1]}
+    after = [h for h in hits if h[0] > pos]
+    return {min(after)[1]} if after else set()
 
 
 def _candidates(sources: list[Source], stages: set[str], metrics: set[str], words: set[str], role: str,
-                default_run: str | None) -> list[Source]:
+                default_run: str | None, run_names: set[str]) -> list[Source]:
     leaf = {"value": ("value", ""), "ci95_low": ("ci95_low",), "ci95_high": ("ci95_high",)}[role]
-    runs = {t for t in words if any(t in s.file.split("/")[:2] for s in sources[:1])}
+    named_runs = words & run_names
     out = []
     for s in sources:
         path_parts = s.file.split("/")
@@ -258,10 +271,21 @@ def _candidates(sources: list[Source], stages: set[str], metrics: set[str], word
             continue
         if "by_hops" in s.key and "hop" not in words:
             continue
+        if named_runs and not named_runs & {p.lower() for p in path_parts}:
+            continue
         out.append(s)
-    if len({s.file.split("/")[1] if s.file.startswith("runs/") else "" for s in out}) > 1 and default_run:
-        out = [s for s in out if f"/{default_run}/" in f"/{s.file}"] or out
+    if not named_runs and default_run and len({_run_of(s.file) for s in out}) > 1:
+        out = [s for s in out if _run_of(s.file) == default_run] or out
     return out
+
+
+def _run_of(file: str) -> str | None:
+    """The run folder of a stage file: the path part before `sft` / `dpo_iterK`."""
+    parts = file.split("/")
+    for i, part in enumerate(parts):
+        if i and (part == "sft" or part.startswith("dpo_iter")):
+            return parts[i - 1]
+    return None
 
 
 def _matches(written: float, source: float, decimals: int, kind: str) -> bool:
@@ -280,6 +304,14 @@ class Checker:
         self.metrics_dir = Path(metrics_dir)
         self.sources, self.objects, self.bad = load_index(self.metrics_dir)
         self.by_file_key = {(s.file, s.key): s for s in self.sources}
+        self.run_names = {r.lower() for s in self.sources if (r := _run_of(s.file))}
+        self.by_metric: dict[str, list[Source]] = {}  # key head and last part -> sources, to keep lookups fast
+        for src in self.sources:
+            for name in {src.key.split(".")[0].split("[")[0], src.key.split(".")[-1]}:
+                self.by_metric.setdefault(name, []).append(src)
+
+    def _with_metrics(self, metrics: set[str]) -> list[Source]:
+        return list({id(s): s for m in metrics for s in self.by_metric.get(m, [])}.values())
 
     def _resolve_link(self, link: str, doc: Path) -> tuple[str, str] | None:
         path, _, key = link.partition("#")
@@ -297,13 +329,14 @@ class Checker:
                 claim.status, claim.rule = "unsupported", f"provenance {claim.link} names no number in the metrics"
                 return claim
             return self._compare(claim, src, "explicit provenance")
-        stages, metrics, words = _concepts(claim.context)
+        stages, metrics, words = _concepts(claim.context, None if claim.kind in ("ratio", "difference")
+                                           else claim.extra.get("pos"))
         if claim.kind in ("ratio", "difference"):
             return self._two_value(claim, stages, metrics, words, default_run)
         if not metrics:
             claim.rule = "no metric named in its context"
             return claim
-        cands = _candidates(self.sources, stages, metrics, words, claim.role, default_run)
+        cands = _candidates(self._with_metrics(metrics), stages, metrics, words, claim.role, default_run, self.run_names)
         if not stages:
             cands = [c for c in cands if not any(p.startswith(("sft", "dpo_iter")) for p in c.file.split("/"))] or cands
         if not cands:
@@ -357,7 +390,7 @@ class Checker:
         picks: list[Source] = []
         if len(named) == 2 and metrics:
             for stage in named:
-                c = _candidates(self.sources, {stage}, metrics, words, "value", default_run)
+                c = _candidates(self._with_metrics(metrics), {stage}, metrics, words, "value", default_run, self.run_names)
                 if len(c) == 1:
                     picks.append(c[0])
             picks.sort(key=lambda src: _stage_rank(src.file))  # earlier stage first

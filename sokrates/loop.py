@@ -21,7 +21,7 @@ from .training import DPOSettings, SFTSettings, run_dpo, run_sft
 
 @dataclass
 class DataSettings:
-    n_train: int = 3000
+    n_train: int = 4000
     n_test: int = 300
     seed_train: int = 0
     seed_test: int = 1

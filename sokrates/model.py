@@ -89,14 +89,23 @@ def load_tokenizer(path: str | Path):
     return tok
 
 
-def load_model(path: str | Path, device: str | None = None):
-    """A local causal LM in bf16 on GPU (fp32 on CPU); never from a hub."""
+def load_model(path: str | Path, device: str | None = None, tokenizer=None):
+    """A local causal LM in bf16 on GPU (fp32 on CPU); never from a hub. With `tokenizer`, refuses a
+    tokenizer whose ids the model's embedding cannot hold."""
     import torch
     from transformers import AutoModelForCausalLM
     path = check_model_dir(path)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: cannot load the model ({str(err).splitlines()[0][:120]}). "
+                        "Fix: point to a complete local Hugging Face model folder.") from None
+    if tokenizer is not None and len(tokenizer) > model.get_input_embeddings().num_embeddings:
+        raise DataError(f"{path}: the tokenizer has {len(tokenizer)} tokens but the model's embedding only "
+                        f"{model.get_input_embeddings().num_embeddings}: they do not belong together. "
+                        "Fix: save the model's own tokenizer in its folder.")
     return model.to(device)
 
 

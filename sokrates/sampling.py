@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .io import DataError
 from .model import format_prompt, load_tokenizer, model_template
 from .solver import verify_parsed
 from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
@@ -49,7 +50,7 @@ class HFSampler(Sampler):
         from .model import load_model
         self.tokenizer = load_tokenizer(model_dir)
         self.tokenizer.padding_side = "left"
-        self.model = load_model(model_dir, device).eval()
+        self.model = load_model(model_dir, device, self.tokenizer).eval()
 
     def _batch_rows(self, s: SampleSettings, prompt_tokens: int) -> int:
         if s.batch_size:
@@ -79,10 +80,14 @@ class HFSampler(Sampler):
             enc = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
             kwargs = dict(do_sample=True, temperature=s.temperature, top_p=s.top_p) if s.temperature > 0 \
                 else dict(do_sample=False)
-            with torch.no_grad():
-                gen = self.model.generate(**enc, max_new_tokens=s.token_budget, stop_strings=STOP_STRINGS,
-                                          tokenizer=self.tokenizer, use_cache=True,
-                                          pad_token_id=self.tokenizer.pad_token_id, **kwargs)
+            try:
+                with torch.no_grad():
+                    gen = self.model.generate(**enc, max_new_tokens=s.token_budget, stop_strings=STOP_STRINGS,
+                                              tokenizer=self.tokenizer, use_cache=True,
+                                              pad_token_id=self.tokenizer.pad_token_id, **kwargs)
+            except torch.OutOfMemoryError:
+                raise DataError(f"out of memory while sampling {len(batch)} rows at once. Fix: set sample.batch_size "
+                                "lower in the run's config.yaml.") from None
             texts = self.tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
             out += [truncate_at_conclude(t) for t in texts]
         return [out[i * n:(i + 1) * n] for i in range(len(prompts))]

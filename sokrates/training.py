@@ -18,7 +18,7 @@ class SFTSettings:
     # Measured on the embedded tiny model: a constant learning rate with Adam beta2 0.95 gets it past the
     # plateau where it cannot yet copy names and concepts from the premises (~500 steps at batch 16);
     # a decaying schedule or beta2 0.999 stalls there (docs/benchmarks.md).
-    epochs: float = 5.0
+    epochs: float = 6.0
     learning_rate: float = 2e-3
     batch_size: int = 16
     max_length: int = 512
@@ -63,8 +63,18 @@ def _common_args(out: Path, s, **extra) -> dict:
     return dict(output_dir=str(out / "trainer"), num_train_epochs=s.epochs, learning_rate=s.learning_rate,
                 per_device_train_batch_size=s.batch_size, logging_steps=s.logging_steps, seed=s.seed,
                 lr_scheduler_type=s.scheduler, warmup_steps=s.warmup_ratio, adam_beta2=s.adam_beta2,
-                save_strategy="no", report_to=[], bf16=torch.cuda.is_available(), max_length=s.max_length,
+                save_strategy="no", report_to=[], logging_first_step=True, bf16=torch.cuda.is_available(), max_length=s.max_length,
                 disable_tqdm=False, dataloader_num_workers=0, **extra)
+
+
+def _train(trainer, setting: str) -> None:
+    """trainer.train(), with out-of-memory turned into a one-line error that names the setting to lower."""
+    import torch
+    try:
+        trainer.train()
+    except torch.OutOfMemoryError:
+        raise DataError(f"out of memory while training (batch size {trainer.args.per_device_train_batch_size}). "
+                        f"Fix: lower {setting} in the run's config.yaml; earlier outputs are intact.") from None
 
 
 def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: float) -> dict:
@@ -103,9 +113,9 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     (out / "metrics.jsonl").unlink(missing_ok=True)
     args = SFTConfig(**_common_args(out, s, weight_decay=s.weight_decay, completion_only_loss=True, packing=s.packing))
     started = time.time()
-    trainer = SFTTrainer(model=load_model(model_dir), args=args, train_dataset=Dataset.from_list(rows),
+    trainer = SFTTrainer(model=load_model(model_dir, tokenizer=tokenizer), args=args, train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])
-    trainer.train()
+    _train(trainer, "sft.batch_size")
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
     summary = {"stage": "sft", "base_model": str(model_dir), "examples": len(rows), "tokens_per_epoch": tokens,
                "settings": asdict(s)}
@@ -132,9 +142,9 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     (out / "metrics.jsonl").unlink(missing_ok=True)
     args = DPOConfig(**_common_args(out, s, beta=s.beta, precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
-    trainer = DPOTrainer(model=load_model(model_dir), args=args, train_dataset=Dataset.from_list(rows),
+    trainer = DPOTrainer(model=load_model(model_dir, tokenizer=tokenizer), args=args, train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])
-    trainer.train()
+    _train(trainer, "dpo.batch_size")
     last = [h for h in trainer.state.log_history if "rewards/accuracies" in h]
     summary = {"stage": "dpo", "base_model": str(model_dir), "pairs": len(rows), "settings": asdict(s),
                "final_reward_accuracy": last[-1]["rewards/accuracies"] if last else None,

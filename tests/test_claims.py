@@ -165,3 +165,11 @@ def test_agent_draft_verifies_completely(finished_workspace):
                 "--metrics", str(finished_workspace / "runs"), "--json")
     data = json.loads(out.stdout)
     assert out.returncode == 0 and data["summary"]["mismatch"] == 0 and data["summary"]["verified"] > 20
+
+
+def test_prose_binds_each_number_to_the_nearest_metric_and_stage(tmp_path, metrics):
+    claims, _ = _check(tmp_path, metrics, "SFT reaches a step validity of 60.0% and an accuracy of 0.743, "
+                                          "DPO iteration 1 an accuracy of 0.800.\n")
+    assert claims == [("60.0%", "verified"), ("0.743", "verified"), ("0.800", "verified")]
+    claims, _ = _check(tmp_path, metrics, "SFT reaches a step validity of 74.3% and an accuracy of 0.600.\n")
+    assert claims == [("74.3%", "mismatch"), ("0.600", "mismatch")]

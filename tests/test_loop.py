@@ -1,0 +1,72 @@
+"""The pipeline's own loop (no agent) at tiny sizes: files, metrics schema, skipping, bad input."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sokrates.io import DataError
+from sokrates.loop import LoopConfig, Run
+from tests.conftest import TINY
+
+
+def sokrates(*args):
+    return subprocess.run([sys.executable, "-m", "sokrates", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def test_loop_writes_every_file_and_a_rerun_skips_everything(tmp_path):
+    out = sokrates("loop", "-w", str(tmp_path), "--config", str(TINY), "--proceed")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    run = tmp_path / "runs" / "run1"
+    for stage in ("sft", "dpo_iter1"):
+        summary = json.loads((run / stage / "eval" / "summary.json").read_text())
+        for m in ("accuracy", "step_validity", "trace_validity"):
+            r = summary[m]
+            assert set(r) == {"value", "k", "n", "ci95_low", "ci95_high"} and r["ci95_low"] <= r["value"] <= r["ci95_high"]
+        assert summary["by_hops"] and summary["n_problems"] == 8
+        metrics = [json.loads(x) for x in (run / stage / "metrics.jsonl").read_text().splitlines()]
+        assert any("loss" in m and "learning_rate" in m and "grad_norm" in m for m in metrics)
+    samples = [json.loads(x) for x in (run / "dpo_iter1" / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 16 and all("steps" in s and "valid" in s for s in samples)
+    dpo = json.loads((run / "dpo_iter1" / "summary.json").read_text())
+    assert dpo["pairs"] >= 1 and dpo["pair_report"]["pairs"] == dpo["pairs"]
+    assert (run / "dpo_iter1" / "examples.md").read_text().startswith("# Example traces")
+    again = sokrates("loop", "-w", str(tmp_path), "--config", str(TINY), "--proceed")
+    assert again.returncode == 0 and "[run]" not in again.stdout and again.stdout.count("[skip]") >= 9
+
+
+def test_failed_sample_check_stops_the_loop_with_exit_3(tmp_path):
+    out = sokrates("loop", "-w", str(tmp_path), "--config", str(TINY))
+    assert out.returncode == 3 and "sample check failed" in out.stderr
+    assert not (tmp_path / "runs" / "run1" / "dpo_iter1" / "model").exists()
+    assert (tmp_path / "runs" / "run1" / "sft" / "model").exists()  # earlier outputs stay
+
+
+def test_missing_model_dir_and_mismatched_tokenizer_are_clear_errors(tmp_path):
+    out = sokrates("sft", "-w", str(tmp_path), "--model", str(tmp_path / "nope"))
+    assert out.returncode == 2 and "not a model folder" in out.stderr and "Traceback" not in out.stderr
+    from sokrates.model import TinyModelConfig, init_tiny_model, load_model, load_tokenizer
+    small = init_tiny_model(tmp_path / "small", TinyModelConfig(hidden_size=16, layers=1, heads=2, intermediate_size=32,
+                                                                 tokenizer_corpus=50, vocab_size=300))
+    big = init_tiny_model(tmp_path / "big", TinyModelConfig(hidden_size=16, layers=1, heads=2, intermediate_size=32,
+                                                             tokenizer_corpus=400, vocab_size=700))
+    with pytest.raises(DataError, match="do not belong together"):
+        load_model(small, tokenizer=load_tokenizer(big))
+
+
+def test_empty_pair_set_is_refused_and_keeps_earlier_outputs(tmp_path):
+    import yaml
+    cfg = LoopConfig.from_dict({**yaml.safe_load(TINY.read_text()), "gold_chosen_fallback": False})
+    run = Run(tmp_path, cfg, log=lambda m: None)
+    run.save_config()
+    run.base_model()
+    run.data()
+    run.sft()
+    run.sample(1)
+    report = run.pairs(1)
+    assert report["pairs"] == 0 and report["problems_without_valid_sample"] == report["problems"]
+    with pytest.raises(DataError, match="pair set is empty"):
+        run.dpo(1)
+    assert (tmp_path / "runs" / "run1" / "sft" / "model" / "config.json").exists()
+    assert not (tmp_path / "runs" / "run1" / "dpo_iter1" / "dpo.manifest.json").exists()
