@@ -121,8 +121,11 @@ class Claim:
 NUMBER = re.compile(r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
                     r"(?P<suffix>\s?%|\s?(?:×|x\b)|-fold\b|\s?(?:percentage\s+)?points?\b|[KM]\b)?")
 NON_CLAIM_BEFORE = re.compile(r"(?:section|sec\.|table|tab\.|figure|fig\.|§|eq\.|equation|appendix|chapter|lemma|theorem|"
-                              r"step|line|page|iteration|iter|run|version|v)\s*$", re.I)
+                              r"step|line|page|iter(?:ation)?(?:\(s\)|s)?|run|version|v)\s*$", re.I)
 CONFIDENCE_LEVEL = re.compile(r"\d+(?:\.\d+)?\s?%\s+(?:wilson|confidence|ci\b|credible|interval)", re.I)
+# clock times (19:53:24), dates (2026-11-24), identifiers (20261124-195324-run-..., abc123)
+NOT_A_QUANTITY = re.compile(r"\d:\d|:\d\d|\d-\d\d|\d-[a-z]|[a-z]-?\d{2,}|\d{8}", re.I)
+DURATION = re.compile(r"\s?(?:s|sec|seconds|min|minutes|ms)\b")  # "done in 515.8 s": timing, not a result
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 
@@ -135,7 +138,8 @@ def _numbers(text: str):
         before, after = masked[max(0, start - 20):start], masked[end:end + 1]
         if (start and (masked[start - 1].isalpha() or masked[start - 1] in "-_")) or after.isalpha() and not m.group("suffix"):
             continue  # part of a name: Qwen3-8B, H100, x86, 0.6B
-        if NON_CLAIM_BEFORE.search(before) or CONFIDENCE_LEVEL.match(masked[start:]):
+        if NON_CLAIM_BEFORE.search(before) or CONFIDENCE_LEVEL.match(masked[start:]) or NOT_A_QUANTITY.search(
+                masked[max(0, start - 1):end + 3]) or DURATION.match(masked[end:]) and re.search(r"\bin\s*$", before):
             continue
         raw, suffix = m.group("num"), (m.group("suffix") or "").strip()
         number = float(raw.replace(",", ""))
@@ -363,7 +367,9 @@ class Checker:
 
     def _consistency(self, claim: Claim, src: Source) -> None:
         """A rate must be k/n for an integer k at the written precision; an interval must be Wilson(k, n)."""
-        head = src.key.rsplit(".", 1)[0]
+        head, _, leaf = src.key.rpartition(".")
+        if leaf not in ("value", "ci95_low", "ci95_high"):
+            return  # a count itself (k, n) has nothing to be consistent with
         n = self.by_file_key.get((src.file, f"{head}.n"))
         k = self.by_file_key.get((src.file, f"{head}.k"))
         if n is None or k is None or n.value == 0:

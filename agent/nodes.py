@@ -10,7 +10,7 @@ from pathlib import Path
 
 from langgraph.types import interrupt
 
-from sokrates.io import read_json
+from sokrates.io import read_json, write_json
 from sokrates.loop import LoopConfig, Run
 from sokrates.metrics import intervals_overlap
 
@@ -119,7 +119,8 @@ def sample(state: dict) -> dict:
 def check(state: dict) -> dict:
     def work(run: Run, step: dict):
         report = run.check(step["iteration"])
-        return {"verdict": report["verdict"], "reasons": report["reasons"], **_figures(report)}, \
+        return {"verdict": report["verdict"], "reasons": report["reasons"], "n_samples": report["n_samples"],
+                **_figures(report)}, \
             {"name": "sample", "iteration": step["iteration"]}
     return _execute(state, work)
 
@@ -178,6 +179,7 @@ def claims(state: dict) -> dict:
         problems = [f"{c['file']}:{c['line']} {c['text']} -> {c['status']}" for c in report["claims"]
                     if c["status"] != "verified"]
         result = {"drafts": [str(d) for d in drafts], **summary}
+        write_json(run.dir / "claims.json", {**summary, "drafts": result["drafts"]})  # the log links its figures here
         return result, ({"name": "claims", "failed": failed, "summary": summary, "problems": problems} if failed else None)
     return _execute(state, work)
 

@@ -48,8 +48,12 @@ def _slug(goal: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:50] or "session"
 
 
-def _rate(m: dict) -> str:
-    return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
+def _rate(m: dict, src: str | None = None, key: str = "") -> str:
+    """A rate with interval and counts; with `src`, every number links to its key in the metrics file."""
+    def v(field: str, fmt: str) -> str:
+        text = format(m[field], fmt)
+        return f"[{text}]({src}#{key}.{field})" if src else text
+    return f"{v('value', '.3f')} [{v('ci95_low', '.3f')}, {v('ci95_high', '.3f')}] ({v('k', 'd')}/{v('n', 'd')})"
 
 
 def _git(workspace: Path):
@@ -114,26 +118,28 @@ class SessionLog:
     # ------------------------------------------------------------ events
     def planned(self, run_id: str, steps: list[dict], notes: list[str], source: str) -> None:
         self.record["run"] = run_id
-        cfg = self.workspace / "runs" / run_id / "config.yaml"
         self.record["config_file"] = f"runs/{run_id}/config.yaml"
-        if cfg.is_file():
-            import yaml
-            self.record["model"] = (yaml.safe_load(cfg.read_text()) or {}).get("model") or "embedded tiny Llama"
-        labels = [s["step"] + (f" {s['iteration']}" if "iteration" in s else "") for s in steps]
+        labels = [s["step"] + (f" (iteration {s['iteration']})" if "iteration" in s else "") for s in steps]
         self._add("plan", text=f"plan ({source}): " + " → ".join(labels), notes=notes)
 
     def step_done(self, step: dict, result: dict, wall_s: float) -> None:
         run = self.record.get("run")
         k = step.get("iteration")
         figures, links = {}, []
+        stage = self.workspace / "runs" / (run or "") / ("sft" if not k else f"dpo_iter{k}")
+        source = {"eval": stage / "eval" / "summary.json", "check": stage / "check.json", "sft": stage / "summary.json",
+                  "dpo": stage / "summary.json", "pairs": stage / "pairs.json",
+                  "data": self.workspace / "runs" / (run or "") / "data" / "check.json",
+                  "claims": self.workspace / "runs" / (run or "") / "claims.json"}.get(step["step"])
+        rel = os.path.relpath(source.resolve(), self.path.parent.resolve()) if source and source.is_file() else None
         for m in ("accuracy", "step_validity", "trace_validity"):
             if isinstance(result.get(m), dict):
-                figures[m] = _rate(result[m])
-        for key in ("final_loss", "pairs", "examples", "train", "test", "errors", "samples", "verdict",
-                    "problems_with_pairs", "mismatch", "unsupported", "verified"):
+                figures[m] = _rate(result[m], rel, m)
+        for key in ("final_loss", "pairs", "examples", "train", "test", "errors", "n_samples", "verdict",
+                    "problems_with_pairs", "verified", "mismatch", "unsupported"):
             if key in result and result[key] is not None:
-                figures[key] = result[key]
-        stage = self.workspace / "runs" / (run or "") / ("sft" if not k else f"dpo_iter{k}")
+                value = round(result[key], 4) if isinstance(result[key], float) else result[key]
+                figures[key] = f"[{value}]({rel}#{key})" if rel and isinstance(value, (int, float)) else value
         for candidate in {"sft": [stage / "summary.json", stage / "metrics.jsonl"], "dpo": [stage / "summary.json", stage / "metrics.jsonl"],
                           "eval": [stage / "eval" / "summary.json"], "check": [stage / "check.json", stage / "examples.md"],
                           "pairs": [stage / "pairs.json"], "sample": [stage / "samples.jsonl"],
@@ -268,8 +274,8 @@ class SessionLog:
                     line = f"{m} after iteration {e['iteration']}: {c['before']:.3f} → {c['after']:.3f}"
                     if c["change"] > 0 and not c["intervals_overlap"]:
                         worked.append(line + " (95% intervals do not overlap)")
-                    elif c["change"] <= 0:
-                        didnt.append(line)
+                    else:
+                        didnt.append(line + (" (within the 95% intervals: no measurable gain)" if c["change"] > 0 else ""))
             elif e["kind"] == "step" and e["step"] in ("sft", "dpo", "eval"):
                 worked.append(f"{e['step']}" + (f" {e['iteration']}" if e.get("iteration") is not None else "") + " finished")
             elif e["kind"] == "failure":
@@ -291,4 +297,8 @@ class SessionLog:
         return redact("\n".join(parts), self.workspace)
 
     def _write(self) -> None:
+        cfg = self.workspace / (self.record.get("config_file") or "-")
+        if not self.record.get("model") and cfg.is_file():  # a new run's config exists once its first step ran
+            import yaml
+            self.record["model"] = (yaml.safe_load(cfg.read_text()) or {}).get("model") or "embedded tiny Llama"
         write_text(self.path, self.render())

@@ -3,7 +3,7 @@ stage, printing each stage's wall time and the metrics; then generation throughp
 one-problem-at-a-time `generate` on the SFT model. Target on 2 CPU cores: <= 20 minutes end to end, and
 step validity after DPO iteration 2 above SFT's with non-overlapping 95% intervals.
 
-    python benchmarks/loop_cpu.py [--workspace DIR] [--json OUT]
+    python benchmarks/loop_cpu.py [--workspace DIR] [--json OUT] [--set sft.epochs=12 ...]
 """
 import argparse
 import json
@@ -25,8 +25,19 @@ def main() -> None:
     ap.add_argument("--workspace", default="workspace-bench")
     ap.add_argument("--run-id", default="bench")
     ap.add_argument("--json", default=None, help="write the figures here")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a setting, e.g. --set sft.epochs=12 (YAML value)")
     args = ap.parse_args()
-    run = Run(args.workspace, LoopConfig(run_id=args.run_id), log=lambda m: None)
+    import yaml
+    cfg = LoopConfig(run_id=args.run_id).to_dict()
+    for item in args.set:
+        key, _, value = item.partition("=")
+        *path, last = key.split(".")
+        node = cfg
+        for part in path:
+            node = node[part]
+        node[last] = yaml.safe_load(value)
+    run = Run(args.workspace, LoopConfig.from_dict(cfg), log=lambda m: None)
     run.save_config()
     stages: list[tuple[str, float]] = []
 

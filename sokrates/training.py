@@ -29,6 +29,7 @@ class SFTSettings:
     logging_steps: int = 10
     seed: int = 0
     packing: bool = False  # TRL packing/padding-free needs flash attention on GPU; off on CPU
+    torch_compile: bool = False  # compile the model for training (GPU)
 
 
 @dataclass
@@ -111,7 +112,8 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     if not rows:
         raise DataError("no problem has a gold proof to train on. Fix: generate data with `sokrates data generate`.")
     (out / "metrics.jsonl").unlink(missing_ok=True)
-    args = SFTConfig(**_common_args(out, s, weight_decay=s.weight_decay, completion_only_loss=True, packing=s.packing))
+    args = SFTConfig(**_common_args(out, s, weight_decay=s.weight_decay, completion_only_loss=True, packing=s.packing,
+                                    torch_compile=s.torch_compile))
     started = time.time()
     trainer = SFTTrainer(model=load_model(model_dir, tokenizer=tokenizer), args=args, train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])

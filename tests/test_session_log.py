@@ -21,7 +21,7 @@ def test_log_is_live_at_the_first_gate_and_complete_after_the_session(tmp_path):
     assert paused.returncode == 3
     mid = _log(ws)
     assert mid.startswith("# Session: run iteration 1") and "## Timeline" in mid
-    assert "plan (rules): data → sft → eval 0 → sample 1" in mid and "waiting at the plan gate" in mid
+    assert "plan (rules): data → sft → eval (iteration 0) → sample (iteration 1)" in mid and "waiting at the plan gate" in mid
     assert "## Decisions" in mid and "- (none)" in mid  # nothing decided yet
     session = paused.stdout.split("session ", 1)[1].split()[0]
     (tmp_path / "d.json").write_text('{"sample": "proceed"}')
@@ -37,13 +37,20 @@ def test_log_is_live_at_the_first_gate_and_complete_after_the_session(tmp_path):
     assert "session resumed" in text
     summary = json.loads((ws / "runs" / "run1" / "sft" / "eval" / "summary.json").read_text())
     acc = summary["accuracy"]
-    assert f"accuracy {acc['value']:.3f} [{acc['ci95_low']:.3f}, {acc['ci95_high']:.3f}] ({acc['k']}/{acc['n']})" in text
-    assert "[summary.json](../runs/run1/sft/eval/summary.json)" in text
+    src = "../runs/run1/sft/eval/summary.json"
+    assert (f"accuracy [{acc['value']:.3f}]({src}#accuracy.value) [[{acc['ci95_low']:.3f}]({src}#accuracy.ci95_low), "
+            f"[{acc['ci95_high']:.3f}]({src}#accuracy.ci95_high)] ([{acc['k']}]({src}#accuracy.k)/[{acc['n']}]({src}#accuracy.n))") in text
+    assert f"[summary.json]({src})" in text
     assert "reproduce: `sokrates eval -w . --run-id run1 --iteration 0`" in text
     assert "**sample** (" in text and "chose **proceed** (file)" in text and "chose **approve** (human (--choice))" in text
     assert "```" in text  # example traces from the sample check
     assert re.search(r"!\[[^\]]+-metrics\.png\]", text) and list((ws / "sessions").glob("*-metrics.png"))
     assert "sk-live-secret" not in text and "hf_plantedtoken" not in text and str(ws) not in text
+    # the log's figures are checked like a paper: every linked number verifies against the metrics files
+    from agent.claims import check_paths
+    report = check_paths([logs[0]], ws / "runs", tmp_path / "claims-state.json")
+    linked = [c for c in report["claims"] if c["source"]]
+    assert linked and all(c["status"] == "verified" for c in linked)
 
 
 def test_two_sessions_with_one_goal_write_two_files(tmp_path):
