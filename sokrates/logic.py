@@ -64,15 +64,16 @@ def negate(f: Formula) -> Formula:
     return f.body if isinstance(f, Not) else Not(f)
 
 
-def substitute(f: Formula, var: str, const: str) -> Formula:
-    """f with every free occurrence of `var` replaced by `const`."""
+def substitute(f: Formula, old: str, new: str) -> Formula:
+    """f with every free occurrence of the term `old` (a variable or an individual) replaced by `new`:
+    instantiation (x -> Sally) and generalisation (Sally -> x) alike."""
     if isinstance(f, Atom):
-        return Atom(f.pred, const, f.noun) if f.arg == var else f
+        return Atom(f.pred, new, f.noun) if f.arg == old else f
     if isinstance(f, Not):
-        return Not(substitute(f.body, var, const))
+        return Not(substitute(f.body, old, new))
     if isinstance(f, (ForAll, Exists)):
-        return f if f.var == var else type(f)(f.var, substitute(f.body, var, const))
-    return type(f)(substitute(f.left, var, const), substitute(f.right, var, const))
+        return f if f.var == old else type(f)(f.var, substitute(f.body, old, new))
+    return type(f)(substitute(f.left, old, new), substitute(f.right, old, new))
 
 
 def constants(f: Formula) -> set[str]:

@@ -84,7 +84,7 @@ def apply_option(option: str, args: list, cited: list[Formula]) -> list[Formula]
             return f"UNIV_INSTANTIATION needs a universal formula, got: {render(f)}"
         return [substitute(f.body, f.var, args[1])]
     if option == "EXIST_GENERALIZATION":
-        return [Exists(args[1], substitute_const(f, c, args[1])) for c in sorted(constants(f))] or \
+        return [Exists(args[1], substitute(f, c, args[1])) for c in sorted(constants(f))] or \
             f"nothing to generalise in: {render(f)}"
     if option == "AND_INTRO":
         return [And(f, g)]
@@ -113,17 +113,6 @@ def apply_option(option: str, args: list, cited: list[Formula]) -> list[Formula]
             out.append(f.body.body)
         return out
     return f"{option} derives no formula"
-
-
-def substitute_const(f: Formula, const: str, var: str) -> Formula:
-    """f with the individual `const` replaced by the variable `var`."""
-    if isinstance(f, Atom):
-        return Atom(f.pred, var, f.noun) if f.arg == const else f
-    if isinstance(f, Not):
-        return Not(substitute_const(f.body, const, var))
-    if isinstance(f, (ForAll, Exists)):
-        return type(f)(f.var, substitute_const(f.body, const, var))
-    return type(f)(substitute_const(f.left, const, var), substitute_const(f.right, const, var))
 
 
 # ---------------------------------------------------------------- whole traces
