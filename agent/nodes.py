@@ -260,8 +260,8 @@ def gate_eval(state: dict) -> dict:
         from .planner import _iteration_steps
         out.update(_redo(state, _iteration_steps(k + 1)))
     elif d["choice"] == "draft":
-        keep = [s for s in rest if s["step"] in ("paper", "claims")] or [{"step": "paper"}, {"step": "claims"}]
-        out["plan"] = state["plan"][:state["cursor"]] + keep
+        from .planner import PAPER
+        out["plan"] = state["plan"][:state["cursor"]] + list(PAPER)
     return out
 
 

@@ -74,15 +74,18 @@ def evaluated_iterations(run: Run) -> int:
     return k
 
 
+PAPER = [{"step": "paper"}, {"step": "claims"}]  # after each evaluation: refresh the tables, check the claims
+
+
 def _iteration_steps(k: int) -> list[dict]:
-    return [{"step": s, "iteration": k} for s in ("sample", "check", "pairs", "dpo", "eval", "compare")]
+    return [{"step": s, "iteration": k} for s in ("sample", "check", "pairs", "dpo", "eval", "compare")] + PAPER
 
 
 def _build_up_to(run: Run, target: int, notes: list[str]) -> list[dict]:
     done = evaluated_iterations(run)
     steps: list[dict] = []
     if done < 0:
-        steps += [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}]
+        steps += [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER
         if target >= 1:
             notes.append("no SFT model yet: the plan builds the data and the SFT model first")
     if target - 1 > max(done, 0):
@@ -105,8 +108,8 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         if intent.temperature is not None:
             overrides["sample.temperature"] = intent.temperature
         target = intent.iteration or 1
-        steps = [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}] + \
-            [s for k in range(1, target + 1) for s in _iteration_steps(k)] + [{"step": "paper"}, {"step": "claims"}]
+        steps = [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER + \
+            [s for k in range(1, target + 1) for s in _iteration_steps(k)]
         notes.append(f"new run {rid}" + (f" with sample.temperature={intent.temperature}" if overrides else ""))
         return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
     rid = intent.run_id or run_id or (existing[-1] if existing else "run1")
@@ -114,13 +117,13 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
     if intent.temperature is not None:
         overrides["sample.temperature"] = intent.temperature
     if intent.action == "draft":
-        return Plan(run_id=rid, intent=intent, steps=[{"step": "paper"}, {"step": "claims"}], notes=notes, source=source)
+        return Plan(run_id=rid, intent=intent, steps=list(PAPER), notes=notes, source=source)
     if intent.action == "check_paper":
         return Plan(run_id=rid, intent=intent, steps=[{"step": "claims"}], notes=notes, source=source)
     if intent.action == "evaluate":
         k = intent.iteration or 0
         if run.model_of(k).is_dir():
-            steps = [{"step": "eval", "iteration": k}]
+            steps = [{"step": "eval", "iteration": k}] + PAPER
         else:
             notes.append(f"there is no model for iteration {k} yet: the plan trains it first")
             steps = _build_up_to(run, k, notes)
@@ -129,9 +132,8 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
     steps = _build_up_to(run, target, notes)
     if not steps:
         notes.append(f"iteration {target} is already evaluated: comparing it with the previous one")
-        steps = [{"step": "compare", "iteration": target}]
-    return Plan(run_id=rid, intent=intent, steps=steps + [{"step": "paper"}, {"step": "claims"}],
-                overrides=overrides, notes=notes, source=source)
+        steps = [{"step": "compare", "iteration": target}] + PAPER
+    return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
 
 
 def plan_goal(goal: str, workspace: Path, run_id: str | None = None, llm=None, warn=print, new_run_config=None) -> Plan:

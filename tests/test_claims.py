@@ -173,3 +173,20 @@ def test_prose_binds_each_number_to_the_nearest_metric_and_stage(tmp_path, metri
     assert claims == [("60.0%", "verified"), ("0.743", "verified"), ("0.800", "verified")]
     claims, _ = _check(tmp_path, metrics, "SFT reaches a step validity of 74.3% and an accuracy of 0.600.\n")
     assert claims == [("74.3%", "mismatch"), ("0.600", "mismatch")]
+
+
+def test_redrafting_updates_generated_blocks_and_keeps_human_text(finished_workspace, tmp_path):
+    import shutil
+    from agent.paper import draft_results
+    ws = tmp_path / "ws"
+    shutil.copytree(finished_workspace, ws)
+    path = ws / "paper" / "results.md"
+    text = path.read_text().replace("<!-- sokrates:begin results-table -->",
+                                    "Our own paragraph stays.\n\n<!-- sokrates:begin results-table -->")
+    text = text.replace("| SFT |", "| SFT (edited inside a block) |")
+    path.write_text(text)
+    draft_results(ws, "run1")
+    again = path.read_text()
+    assert "Our own paragraph stays." in again and "edited inside a block" not in again
+    assert again.count("<!-- sokrates:begin results-table -->") == 1
+    assert (ws / "paper" / "results_table.tex").read_text().startswith("\\begin{tabular}")

@@ -1,0 +1,50 @@
+"""Goals to plans from the workspace's real state (no training: the state is planted files)."""
+import json
+
+import pytest
+
+from agent.planner import intent_from_rules, make_plan, plan_goal
+from sokrates.loop import LoopConfig, Run
+
+
+def _workspace(tmp_path, evaluated: int):
+    run = Run(tmp_path, LoopConfig(run_id="run1"), log=lambda m: None)
+    run.save_config()
+    for k in range(evaluated + 1):
+        (run.model_of(k) / "config.json").parent.mkdir(parents=True, exist_ok=True)
+        (run.model_of(k) / "config.json").write_text("{}")
+        (run.model_of(k).parent / "eval").mkdir(parents=True, exist_ok=True)
+        (run.model_of(k).parent / "eval" / "summary.json").write_text(json.dumps({"stage": "x"}))
+    return tmp_path
+
+
+def _steps(plan):
+    return [s["step"] + (str(s["iteration"]) if "iteration" in s else "") for s in plan.steps]
+
+
+def test_run_iteration_2_with_iteration_1_missing_runs_it_first(tmp_path):
+    plan = plan_goal("run iteration 2", _workspace(tmp_path, 0))
+    assert _steps(plan)[:6] == ["sample1", "check1", "pairs1", "dpo1", "eval1", "compare1"]
+    assert "sample2" in _steps(plan) and _steps(plan)[-2:] == ["paper", "claims"]
+    assert any("iteration(s) 1 first" in n for n in plan.notes)
+
+
+def test_run_iteration_on_an_empty_workspace_builds_data_and_sft(tmp_path):
+    plan = plan_goal("run iteration 1", tmp_path)
+    assert _steps(plan)[:5] == ["data", "sft", "eval0", "paper", "claims"] and plan.run_id == "run1"
+
+
+def test_other_goals(tmp_path):
+    ws = _workspace(tmp_path, 1)
+    assert _steps(plan_goal("evaluate iteration 1", ws)) == ["eval1", "paper", "claims"]
+    assert _steps(plan_goal("Draft the results section", ws)) == ["paper", "claims"]
+    assert _steps(plan_goal("check the paper", ws)) == ["claims"]
+    new = plan_goal("start a new run with temperature 0.7", ws)
+    assert new.run_id == "run2" and new.overrides == {"sample.temperature": 0.7} and _steps(new)[0] == "data"
+    assert _steps(plan_goal("run iteration 1", ws)) == ["compare1", "paper", "claims"]
+
+
+def test_unknown_goal_is_a_clear_error(tmp_path):
+    assert intent_from_rules("make me a sandwich") is None
+    with pytest.raises(ValueError, match="run iteration 2"):
+        plan_goal("make me a sandwich", tmp_path)
