@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import asdict
 from pathlib import Path
 
 from langgraph.types import interrupt
@@ -253,7 +252,6 @@ def gate_eval(state: dict) -> dict:
     k = state["gate"]["iteration"]
     d = _ask(state, "eval", state["gate"])
     out: dict = {"decisions": [d], "gate": None}
-    rest = state["plan"][state["cursor"]:]
     if d["choice"] == "stop":
         out["status"] = "stopped"
     elif d["choice"] == "next_iteration":

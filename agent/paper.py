@@ -84,7 +84,7 @@ def narrative(run_dir: Path, link: Linker) -> str:
     if not stages:
         return "No evaluation has been run yet."
     template = (Path(__file__).resolve().parent.parent / "prompts" / "results_narrative.md").read_text()
-    (first, fpath), (last, lpath) = stages[0], stages[-1]
+    (_, fpath), (last, lpath) = stages[0], stages[-1]
     f, l = read_json(fpath), read_json(lpath)
     values = {"n": link(f["n_problems"], fpath, "n_problems", "{}"), "last": stage_label(last)}
     for m, _ in METRICS:
@@ -123,7 +123,7 @@ def upsert_blocks(text: str, blocks: dict[str, str]) -> str:
     for name, body in blocks.items():
         block = f"<!-- sokrates:begin {name} -->\n{body.strip()}\n<!-- sokrates:end {name} -->"
         pattern = re.compile(rf"<!-- sokrates:begin {name} -->\n.*?<!-- sokrates:end {name} -->", re.S)
-        text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + f"\n\n{block}\n"
+        text = pattern.sub(lambda _, b=block: b, text) if pattern.search(text) else text.rstrip() + f"\n\n{block}\n"
     return text
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from langgraph.types import Command
 
-from sokrates.io import DataError, read_json
+from sokrates.io import DataError
 
 from . import gates, graph
 from .llm import LLMSettings
@@ -162,7 +162,3 @@ class Session:
                          "step": f"{v.get('cursor', 0)}/{len(v.get('plan', []))}"})
         return rows
 
-
-def summary_of(workspace: Path, run_id: str, iteration: int) -> dict | None:
-    path = Path(workspace) / "runs" / run_id / ("sft" if iteration == 0 else f"dpo_iter{iteration}") / "eval" / "summary.json"
-    return read_json(path) if path.is_file() else None

@@ -4,7 +4,6 @@ session live, a crash loses nothing, and a resumed session continues the same lo
 metrics files and link to them; secrets and home paths are redacted."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import time

@@ -17,7 +17,7 @@ def main(n_problems: int = 2000, repeats: int = 5) -> None:
         bad = gold.replace(f'args="[{p.proof[0]["args"][0]},', f'args="[{(p.proof[0]["args"][0] + 1) % len(p.premises)},', 1)
         for text in (gold, bad):
             cases.append((p, parse_trace(text, len(p.premises))))
-        p.formulas, p.query_formula  # premises are parsed once per problem, as in evaluation
+        _ = (p.formulas, p.query_formula)  # premises are parsed once per problem, as in evaluation
     steps = sum(len(t.steps) for _, t in cases)
     start = time.perf_counter()
     for _ in range(repeats):

@@ -215,7 +215,7 @@ def loop(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
         results = run.loop(proceed=proceed)
     except GateStop as stop:
         typer.echo(f"stopped: {stop}", err=True)
-        raise typer.Exit(3)
+        raise typer.Exit(3) from None
     for summary in results.values():
         typer.echo(_figures(summary))
 

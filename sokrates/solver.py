@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .logic import And, Atom, Exists, ForAll, Formula, Implies, Not, Or, constants, negate, parse_sentence, render, substitute
+from .logic import And, Exists, ForAll, Formula, Implies, Not, Or, constants, negate, parse_sentence, render, substitute
 from .traces import LABELS, OPTIONS, ParsedTrace, Step, parse_trace
 
 parse_claim = lru_cache(maxsize=65536)(parse_sentence)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from agent.planner import intent_from_rules, make_plan, plan_goal
+from agent.planner import intent_from_rules, plan_goal
 from sokrates.loop import LoopConfig, Run
 
 
