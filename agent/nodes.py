@@ -178,7 +178,10 @@ def claims(state: dict) -> dict:
         problems = [f"{c['file']}:{c['line']} {c['text']} -> {c['status']}" for c in report["claims"]
                     if c["status"] != "verified"]
         result = {"drafts": [str(d) for d in drafts], **summary}
-        write_json(run.dir / "claims.json", {**summary, "drafts": result["drafts"]})  # the log links its figures here
+        evals = max((int(k.split(":")[1]) for k in state.get("results", {}) if k.startswith("eval:")), default=None)
+        after = "draft" if evals is None else ("sft" if evals == 0 else f"dpo_iter{evals}")
+        result["report"] = str(run.dir / "claims" / f"after_{after}.json")
+        write_json(result["report"], {**summary, "drafts": result["drafts"]})  # one file per check: the log links to it
         return result, ({"name": "claims", "failed": failed, "summary": summary, "problems": problems} if failed else None)
     return _execute(state, work)
 

@@ -129,7 +129,7 @@ class SessionLog:
         source = {"eval": stage / "eval" / "summary.json", "check": stage / "check.json", "sft": stage / "summary.json",
                   "dpo": stage / "summary.json", "pairs": stage / "pairs.json",
                   "data": self.workspace / "runs" / (run or "") / "data" / "check.json",
-                  "claims": self.workspace / "runs" / (run or "") / "claims.json"}.get(step["step"])
+                  "claims": Path(result["report"]) if "report" in result else None}.get(step["step"])
         rel = os.path.relpath(source.resolve(), self.path.parent.resolve()) if source and source.is_file() else None
         for m in ("accuracy", "step_validity", "trace_validity"):
             if isinstance(result.get(m), dict):

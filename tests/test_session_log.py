@@ -21,7 +21,7 @@ def test_log_is_live_at_the_first_gate_and_complete_after_the_session(tmp_path):
     assert paused.returncode == 3
     mid = _log(ws)
     assert mid.startswith("# Session: run iteration 1") and "## Timeline" in mid
-    assert "plan (rules): data → sft → eval (iteration 0) → sample (iteration 1)" in mid and "waiting at the plan gate" in mid
+    assert "plan (rules): data → sft → eval (iteration 0) → paper → claims → sample (iteration 1)" in mid and "waiting at the plan gate" in mid
     assert "## Decisions" in mid and "- (none)" in mid  # nothing decided yet
     session = paused.stdout.split("session ", 1)[1].split()[0]
     (tmp_path / "d.json").write_text('{"sample": "proceed"}')
