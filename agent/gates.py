@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from sokrates.io import read_json, read_jsonl
+from sokrates.metrics import format_rate
 
 OPTIONS = {
     "plan": ["approve", "abort"],
@@ -17,10 +18,6 @@ OPTIONS = {
     "claims": ["revise", "mark_final"],
     "failure": ["retry", "retry_with_changes", "skip", "abort"],
 }
-
-
-def _rate(m: dict) -> str:
-    return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
 
 
 def _examples(samples: Path, k: int = 3) -> list[str]:
@@ -52,8 +49,8 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         q["question"] = f"Sample check before DPO iteration {k}: verdict {check['verdict'].upper()}. How to go on?"
         q["evidence"] = {"format_validity": check["format_validity"], "degenerate_share": check["degenerate"]["share"],
                          "distinct_traces_per_problem": check["distinct_traces_per_problem"],
-                         "mean_steps": check["mean_steps"], "accuracy": _rate(check["accuracy"]),
-                         "step_validity": _rate(check["step_validity"]), "trace_validity": _rate(check["trace_validity"]),
+                         "mean_steps": check["mean_steps"], "accuracy": format_rate(check["accuracy"]),
+                         "step_validity": format_rate(check["step_validity"]), "trace_validity": format_rate(check["trace_validity"]),
                          "temperature": check["temperature"], "file": str(stage / "check.json")}
         q["warnings"] = check["reasons"]
         q["examples"] = _examples(stage / "samples.jsonl")
@@ -72,7 +69,7 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     elif name == "eval":
         summary = read_json(stage / "eval" / "summary.json")
         q["question"] = f"Evaluation after {'SFT' if not k else f'DPO iteration {k}'} is done. What next?"
-        q["evidence"] = {m: _rate(summary[m]) for m in ("accuracy", "step_validity", "trace_validity")}
+        q["evidence"] = {m: format_rate(summary[m]) for m in ("accuracy", "step_validity", "trace_validity")}
         q["evidence"]["file"] = str(stage / "eval" / "summary.json")
         if detail.get("comparison"):
             q["evidence"]["change"] = detail["comparison"]

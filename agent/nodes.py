@@ -27,16 +27,9 @@ def open_run(state: dict) -> Run:
         return Run.open(workspace, state["run_id"], log=lambda m: None)
     cfg = LoopConfig.from_dict({**state.get("base_config", {}), "run_id": state["run_id"]})
     run = Run(workspace, cfg, log=lambda m: None)
-    apply_settings(run, state.get("overrides", {}))
-    return run
-
-
-def apply_settings(run: Run, settings: dict) -> None:
-    """Set dotted settings ("sample.temperature": 0.9) and save config.yaml."""
-    for key, value in settings.items():
-        section, _, name = key.rpartition(".")
-        setattr(getattr(run.cfg, section) if section else run.cfg, name, value)
     run.save_config()
+    run.update(state.get("overrides", {}))
+    return run
 
 
 def log_of(state: dict) -> SessionLog:
@@ -226,12 +219,12 @@ def gate_sample(state: dict) -> dict:
         out["status"] = "aborted"
     elif d["choice"] == "adjust_temperature":
         t = round(min(1.5, run.cfg.sample.temperature + 0.3), 2) if run.cfg.sample.temperature > 0 else 0.7
-        apply_settings(run, {"sample.temperature": t})
+        run.update({"sample.temperature": t})
         log_of(state).note("decision", f"sampling temperature set to {t}; resampling iteration {k}")
         out.update(_redo(state, [{"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
     elif d["choice"] == "retrain":
         epochs = run.cfg.sft.epochs * 2
-        apply_settings(run, {"sft.epochs": epochs})
+        run.update({"sft.epochs": epochs})
         log_of(state).note("tradeoff", f"SFT retrained with {epochs} epochs before DPO iteration {k}")
         out.update(_redo(state, [{"step": "sft"}, {"step": "eval", "iteration": 0},
                                  {"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
@@ -246,7 +239,7 @@ def gate_pairs(state: dict) -> dict:
         out["status"] = "aborted"
     elif d["choice"] == "resample":
         run = open_run(state)
-        apply_settings(run, {"sample.samples_per_problem": run.cfg.sample.samples_per_problem * 2})
+        run.update({"sample.samples_per_problem": run.cfg.sample.samples_per_problem * 2})
         out.update(_redo(state, [{"step": s, "iteration": k} for s in ("sample", "check", "pairs")]))
     return out
 
@@ -290,7 +283,7 @@ def gate_failure(state: dict) -> dict:
         run = open_run(state)
         changes = {"sft.batch_size": max(1, run.cfg.sft.batch_size // 2), "dpo.batch_size": max(1, run.cfg.dpo.batch_size // 2),
                    "sample.batch_size": max(1, (run.cfg.sample.batch_size or 64) // 2)}
-        apply_settings(run, changes)
+        run.update(changes)
         log_of(state).note("decision", f"retrying {key} with {changes}")
     return out
 

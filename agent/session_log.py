@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from sokrates.io import read_json, write_json, write_text
+from sokrates.metrics import format_rate
 
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)", re.I)
 SECRET_PATTERNS = [
@@ -45,14 +46,6 @@ def redact(text: str, workspace: Path | None = None) -> str:
 
 def _slug(goal: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:50] or "session"
-
-
-def _rate(m: dict, src: str | None = None, key: str = "") -> str:
-    """A rate with interval and counts; with `src`, every number links to its key in the metrics file."""
-    def v(field: str, fmt: str) -> str:
-        text = format(m[field], fmt)
-        return f"[{text}]({src}#{key}.{field})" if src else text
-    return f"{v('value', '.3f')} [{v('ci95_low', '.3f')}, {v('ci95_high', '.3f')}] ({v('k', 'd')}/{v('n', 'd')})"
 
 
 def _git(workspace: Path):
@@ -133,7 +126,7 @@ class SessionLog:
         rel = os.path.relpath(source.resolve(), self.path.parent.resolve()) if source and source.is_file() else None
         for m in ("accuracy", "step_validity", "trace_validity"):
             if isinstance(result.get(m), dict):
-                figures[m] = _rate(result[m], rel, m)
+                figures[m] = format_rate(result[m], rel and (lambda f, t, m=m: f"[{t}]({rel}#{m}.{f})"))
         for key in ("final_loss", "pairs", "examples", "train", "test", "errors", "n_samples", "verdict",
                     "problems_with_pairs", "verified", "mismatch", "unsupported"):
             if key in result and result[key] is not None:

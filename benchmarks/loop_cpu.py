@@ -11,13 +11,9 @@ import time
 from pathlib import Path
 
 from sokrates.loop import LoopConfig, Run
-from sokrates.metrics import intervals_overlap
+from sokrates.metrics import format_rate, intervals_overlap
 from sokrates.problems import read_problems
 from sokrates.sampling import HFSampler, SampleSettings
-
-
-def fmt(m: dict) -> str:
-    return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
 
 
 def main() -> None:
@@ -29,16 +25,9 @@ def main() -> None:
                     help="override a setting, e.g. --set sft.epochs=12 (YAML value)")
     args = ap.parse_args()
     import yaml
-    cfg = LoopConfig(run_id=args.run_id).to_dict()
-    for item in args.set:
-        key, _, value = item.partition("=")
-        *path, last = key.split(".")
-        node = cfg
-        for part in path:
-            node = node[part]
-        node[last] = yaml.safe_load(value)
-    run = Run(args.workspace, LoopConfig.from_dict(cfg), log=lambda m: None)
+    run = Run(args.workspace, LoopConfig(run_id=args.run_id), log=lambda m: None)
     run.save_config()
+    run.update({key: yaml.safe_load(value) for key, _, value in (item.partition("=") for item in args.set)})
     stages: list[tuple[str, float]] = []
 
     def timed(name, fn):
@@ -64,8 +53,8 @@ def main() -> None:
     total = time.time() - total
     print(f"{'total':<22} {total:7.1f} s ({total / 60:.1f} min; target <= 20 min)")
     for k, s in evals.items():
-        print(f"{s['stage']:<10} accuracy {fmt(s['accuracy'])}  step validity {fmt(s['step_validity'])}  "
-              f"trace validity {fmt(s['trace_validity'])}")
+        print(f"{s['stage']:<10} accuracy {format_rate(s['accuracy'])}  step validity {format_rate(s['step_validity'])}  "
+              f"trace validity {format_rate(s['trace_validity'])}")
     first, last = evals[0]["step_validity"], evals[max(evals)]["step_validity"]
     better = last["value"] > first["value"] and not intervals_overlap(first, last)
     print(f"step validity SFT -> DPO iter{max(evals)}: {first['value']:.3f} -> {last['value']:.3f}, "

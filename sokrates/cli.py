@@ -102,8 +102,8 @@ WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The research work
 RUN_ID = typer.Option("run1", "--run-id", help="The run folder under runs/.")
 
 
-def _run(workspace: Path, run_id: str, create: bool = False, **overrides):
-    """Open a run (its config.yaml), or create it with defaults plus overrides."""
+def _run(workspace: Path, run_id: str, create: bool = False, settings: dict | None = None):
+    """Open a run (its config.yaml), or create it with defaults; dotted `settings` given on the command line win."""
     from .loop import LoopConfig, Run
     config = workspace / "runs" / run_id / "config.yaml"
     if config.is_file():
@@ -112,10 +112,7 @@ def _run(workspace: Path, run_id: str, create: bool = False, **overrides):
         run = Run(workspace, LoopConfig(run_id=run_id))
     else:
         raise DataError(f"{config}: no such run. Fix: start it with `sokrates loop --run-id {run_id}`.")
-    for key, value in overrides.items():
-        if value is not None:
-            section, _, name = key.partition("__")
-            setattr(getattr(run.cfg, section) if name else run.cfg, name or section, value)
+    run.update(settings or {})
     return run
 
 
@@ -134,8 +131,8 @@ def sft(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
         model: Optional[Path] = typer.Option(None, help="A local model folder (default: the embedded tiny model)."),
         epochs: Optional[float] = None, learning_rate: Optional[float] = None):
     """Prepare data (when missing) and fine-tune on gold traces with TRL's SFTTrainer."""
-    run = _run(workspace, run_id, create=True, model=str(model) if model else None, sft__epochs=epochs,
-               sft__learning_rate=learning_rate)
+    run = _run(workspace, run_id, create=True, settings={"model": str(model) if model else None, "sft.epochs": epochs,
+                                                         "sft.learning_rate": learning_rate})
     run.save_config()
     run.base_model()
     run.data()
@@ -149,8 +146,9 @@ def sample(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
            base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
            temperature: Optional[float] = None, samples_per_problem: Optional[int] = None):
     """Sample traces on training problems and verify every step."""
-    run = _run(workspace, run_id, sample__backend=backend, sample__base_url=base_url,
-               sample__temperature=temperature, sample__samples_per_problem=samples_per_problem)
+    run = _run(workspace, run_id, settings={"sample.backend": backend, "sample.base_url": base_url,
+                                            "sample.temperature": temperature,
+                                            "sample.samples_per_problem": samples_per_problem})
     run.save_config()
     typer.echo(json.dumps(run.sample(iteration), indent=2))
 
@@ -186,8 +184,7 @@ def evaluate(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
 
 
 def _figures(summary: dict) -> str:
-    def one(m):
-        return f"{m['value']:.3f} [{m['ci95_low']:.3f}, {m['ci95_high']:.3f}] ({m['k']}/{m['n']})"
+    from .metrics import format_rate as one
     return (f"{summary['stage']}: accuracy {one(summary['accuracy'])}, step validity {one(summary['step_validity'])}, "
             f"trace validity {one(summary['trace_validity'])}")
 
@@ -210,7 +207,8 @@ def loop(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
             raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}).") from None
         run = Run(workspace, cfg)
     else:
-        run = _run(workspace, run_id, create=True, model=str(model) if model else None, iterations=iterations)
+        run = _run(workspace, run_id, create=True, settings={"model": str(model) if model else None,
+                                                             "iterations": iterations})
     try:
         results = run.loop(proceed=proceed)
     except GateStop as stop:

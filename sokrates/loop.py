@@ -103,6 +103,19 @@ class Run:
             raise DataError(f"{path}: malformed YAML ({str(err).splitlines()[0]}). Fix: repair the file.") from None
         return cls(workspace, LoopConfig.from_dict(data), log)
 
+    def update(self, settings: dict) -> None:
+        """Set dotted settings ({"sample.temperature": 0.9}; None values are ignored) and save config.yaml."""
+        settings = {k: v for k, v in settings.items() if v is not None}
+        if not settings:
+            return
+        for key, value in settings.items():
+            *path, name = key.split(".")
+            target = self.cfg
+            for part in path:
+                target = getattr(target, part)
+            setattr(target, name, value)
+        self.save_config()
+
     def save_config(self) -> Path:
         from .io import write_text
         path = self.dir / "config.yaml"

@@ -43,5 +43,13 @@ def summarize(records: list[dict]) -> dict:
     return {**trace_metrics(records), "by_hops": {str(h): trace_metrics(rs) for h, rs in sorted(by_hops.items())}}
 
 
+def format_rate(m: dict, link=None) -> str:
+    """"0.743 [0.691, 0.789] (223/300)"; with `link(field, text)`, each number is passed through it."""
+    def v(field: str, fmt: str) -> str:
+        text = format(m[field], fmt)
+        return link(field, text) if link else text
+    return f"{v('value', '.3f')} [{v('ci95_low', '.3f')}, {v('ci95_high', '.3f')}] ({v('k', 'd')}/{v('n', 'd')})"
+
+
 def intervals_overlap(a: dict, b: dict) -> bool:
     return not (a["ci95_high"] < b["ci95_low"] or b["ci95_high"] < a["ci95_low"])

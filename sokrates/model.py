@@ -78,7 +78,7 @@ def check_model_dir(path: str | Path) -> Path:
 
 def load_tokenizer(path: str | Path):
     from transformers import AutoTokenizer
-    path = check_model_dir(path) if (Path(path) / "config.json").exists() else Path(path)
+    path = Path(path)
     try:
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
     except (OSError, ValueError) as err:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .io import DataError
-from .model import format_prompt, load_tokenizer, model_template
+from .model import format_prompt, load_tokenizer
 from .solver import verify_parsed
 from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
 
@@ -202,7 +202,3 @@ def trace_record(problem, k: int, text: str) -> dict:
             "answer_correct": result.answer_correct, "valid": result.valid, "trace_verdict": parsed.verdict,
             "steps": [{"option": st.option, "args": st.args, "claim": st.claim, "verdict": st.verdict,
                        "valid": r.valid, "reason": r.reason} for st, r in zip(parsed.steps, result.steps)]}
-
-
-def default_template(model_dir: str | Path | None) -> str:
-    return model_template(model_dir) if model_dir else "solve"

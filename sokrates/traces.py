@@ -36,9 +36,6 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 }
 LABELS = ("True", "False", "Unknown")  # CONCLUDE args [0], [1], [2]
 
-STEP_VERDICTS = ("ok", "missing_thought", "missing_action", "malformed_action", "unknown_option",
-                 "malformed_args", "index_out_of_range", "missing_claim")
-TRACE_VERDICTS = ("ok", "empty", "missing_conclude", "text_after_conclude", "stray_text")
 
 
 def action_text(option: str, args: list) -> str:
