@@ -89,16 +89,20 @@ def load_tokenizer(path: str | Path):
     return tok
 
 
-def load_model(path: str | Path, device: str | None = None, tokenizer=None):
-    """A local causal LM in bf16 on GPU (fp32 on CPU); never from a hub. With `tokenizer`, refuses a
-    tokenizer whose ids the model's embedding cannot hold."""
+def load_model(path: str | Path, device: str | None = None, tokenizer=None, dtype: str | None = None,
+               attn_implementation: str = "sdpa"):
+    """A local causal LM, by default in bf16 on GPU and fp32 on CPU; never from a hub. With `tokenizer`,
+    refuses a tokenizer whose ids the model's embedding cannot hold."""
     import torch
     from transformers import AutoModelForCausalLM
     path = check_model_dir(path)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    dtype = dtype or ("bfloat16" if device.startswith("cuda") else "float32")
+    if dtype not in ("bfloat16", "float32", "float16"):
+        raise DataError(f"unknown weights dtype {dtype!r}. Fix: use float32, bfloat16 or float16.")
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=getattr(torch, dtype),
+                                                     attn_implementation=attn_implementation)
     except (OSError, ValueError) as err:
         raise DataError(f"{path}: cannot load the model ({str(err).splitlines()[0][:120]}). "
                         "Fix: point to a complete local Hugging Face model folder.") from None

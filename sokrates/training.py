@@ -4,6 +4,7 @@ and save the model into `<out>/model` only once training has finished."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -14,36 +15,49 @@ from .model import copy_meta, format_prompt, load_tokenizer, model_template
 
 
 @dataclass
-class SFTSettings:
-    # Measured on the embedded tiny model: a constant learning rate with Adam beta2 0.95 gets it past the
-    # plateau where it cannot yet copy names and concepts from the premises (~500 steps at batch 16);
-    # a decaying schedule or beta2 0.999 stalls there (docs/benchmarks.md).
-    epochs: float = 6.0
-    learning_rate: float = 2e-3
+class TrainSettings:
+    """What SFT and DPO share; each stage's settings below set their own defaults."""
+    epochs: float = 1.0
+    learning_rate: float = 1e-4
     batch_size: int = 16
     max_length: int = 512
     warmup_ratio: float = 0.02
     scheduler: str = "constant_with_warmup"
     adam_beta2: float = 0.95
-    weight_decay: float = 0.0
     logging_steps: int = 10
     seed: int = 0
-    packing: bool = False  # TRL packing/padding-free needs flash attention on GPU; off on CPU
-    torch_compile: bool = False  # compile the model for training (GPU)
+    # float32 master weights with bf16 autocast on GPU; "bfloat16" halves weight and optimizer memory but
+    # loses updates smaller than bf16 can represent (a DPO step at lr 5e-7 on a 0.02 weight is one of those)
+    weights_dtype: str = "float32"
+    attn_implementation: str = "sdpa"  # or "flex_attention", "eager", "flash_attention_2" where installed
+    torch_compile: bool | None = False  # compile the model for training; None: on with a GPU
 
 
 @dataclass
-class DPOSettings:
+class SFTSettings(TrainSettings):
+    # Measured on the embedded tiny model: a constant learning rate with Adam beta2 0.95 gets it past the
+    # plateau where it cannot yet copy names and concepts from the premises (~500 steps at batch 16);
+    # a decaying schedule or beta2 0.999 stalls there (docs/benchmarks.md).
+    epochs: float = 6.0
+    learning_rate: float = 2e-3
+    weight_decay: float = 0.0
+    # With a GPU (None = auto): compile the model (3x the tokens/s of eager on an H100) and batch examples of
+    # similar length (less padding); docs/benchmarks.md
+    torch_compile: bool | None = None
+    group_by_length: bool | None = None
+    # Packing (TRL's best-fit decreasing) puts several examples in each row of max_length tokens, batch_size then
+    # counts rows; attention stays within each example (transformers builds the block mask from position_ids).
+    packing: bool = False
+
+
+@dataclass
+class DPOSettings(TrainSettings):
     epochs: float = 2.0
     learning_rate: float = 5e-4
     beta: float = 0.1
-    batch_size: int = 16
-    max_length: int = 512
     warmup_ratio: float = 0.05
     scheduler: str = "cosine"
-    adam_beta2: float = 0.95
     logging_steps: int = 5
-    seed: int = 0
     precompute_ref_log_probs: bool = True  # no second model copy in memory while training
 
 
@@ -53,19 +67,41 @@ def _log_callback(path: Path):
     class JsonlLogger(TrainerCallback):
         """Append every Trainer log (loss, learning rate, grad norm, ...) to metrics.jsonl."""
         def on_log(self, args, state, control, logs=None, **kwargs):
+            if not state.is_world_process_zero:
+                return
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"step": state.global_step, "epoch": state.epoch, **(logs or {})}) + "\n")
 
     return JsonlLogger()
 
 
+def _on_gpu(flag: bool | None) -> bool:
+    """A setting that is on with a GPU when left at None."""
+    import torch
+    return torch.cuda.is_available() if flag is None else flag
+
+
 def _common_args(out: Path, s, **extra) -> dict:
     import torch
+    if _on_gpu(s.torch_compile):
+        # through accelerate's dynamo plugin: compile one decoder layer and reuse it for all (seconds, not minutes),
+        # with dynamic sequence lengths so a new batch length does not recompile; the environment can override both
+        os.environ.setdefault("ACCELERATE_DYNAMO_USE_REGIONAL_COMPILATION", "1")
+        os.environ.setdefault("ACCELERATE_DYNAMO_USE_DYNAMIC", "1")
     return dict(output_dir=str(out / "trainer"), num_train_epochs=s.epochs, learning_rate=s.learning_rate,
                 per_device_train_batch_size=s.batch_size, logging_steps=s.logging_steps, seed=s.seed,
                 lr_scheduler_type=s.scheduler, warmup_steps=s.warmup_ratio, adam_beta2=s.adam_beta2,
                 save_strategy="no", report_to=[], logging_first_step=True, bf16=torch.cuda.is_available(), max_length=s.max_length,
-                disable_tqdm=False, dataloader_num_workers=0, **extra)
+                disable_tqdm=False, dataloader_num_workers=0, torch_compile=_on_gpu(s.torch_compile), **extra)
+
+
+def _training_model(model_dir, tokenizer, s: TrainSettings):
+    """The model to train: master weights in s.weights_dtype on GPU (bf16 autocast does the matrix work), fp32 on CPU."""
+    import torch
+
+    from .model import load_model
+    dtype = s.weights_dtype if torch.cuda.is_available() else "float32"
+    return load_model(model_dir, tokenizer=tokenizer, dtype=dtype, attn_implementation=s.attn_implementation)
 
 
 def _train(trainer, setting: str) -> None:
@@ -79,29 +115,38 @@ def _train(trainer, setting: str) -> None:
 
 
 def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: float) -> dict:
-    """Save the model atomically (tmp folder, then rename) and write summary.json."""
+    """Save the model atomically (tmp folder, then rename) in the base model's dtype (the master weights may
+    be wider) and write summary.json. Under torchrun only the main process writes; the others wait for it."""
+    import torch
+    main = trainer.is_world_process_zero()
     tmp = out / "model.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    trainer.save_model(str(tmp))
-    tokenizer.save_pretrained(str(tmp))
-    copy_meta(base, tmp)
-    shutil.rmtree(out / "model", ignore_errors=True)
-    tmp.rename(out / "model")
-    shutil.rmtree(out / "trainer", ignore_errors=True)
+    if main:
+        shutil.rmtree(tmp, ignore_errors=True)
+    config = json.loads((base / "config.json").read_text())
+    trainer.model.to(getattr(torch, config.get("dtype") or config.get("torch_dtype") or "float32"))
+    trainer.save_model(str(tmp))  # every process calls it (sharded models gather), the main one writes
     history = [h for h in trainer.state.log_history if "loss" in h]
     summary.update({"model": str(out / "model"), "steps": trainer.state.global_step,
                     "first_loss": history[0]["loss"] if history else None,
                     "final_loss": history[-1]["loss"] if history else None, "wall_s": round(time.time() - started, 1)})
-    write_json(out / "summary.json", summary)
+    if main:
+        tokenizer.save_pretrained(str(tmp))
+        copy_meta(base, tmp)
+        shutil.rmtree(out / "model", ignore_errors=True)
+        tmp.rename(out / "model")
+        shutil.rmtree(out / "trainer", ignore_errors=True)
+        write_json(out / "summary.json", summary)
+    trainer.accelerator.wait_for_everyone()
     return summary
 
 
-def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettings | None = None) -> dict:
-    """Supervised fine-tuning on the problems' gold traces. Returns the summary."""
+def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettings | None = None,
+            callbacks: tuple = ()) -> dict:
+    """Supervised fine-tuning on the problems' gold traces. Returns the summary. `callbacks` are extra
+    transformers TrainerCallbacks (the GPU benchmark times steps with one)."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    from .model import load_model
     s = s or SFTSettings()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,11 +157,16 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     if not rows:
         raise DataError("no problem has a gold proof to train on. Fix: generate data with `sokrates data generate`.")
     (out / "metrics.jsonl").unlink(missing_ok=True)
+    grouping = {}
+    if _on_gpu(s.group_by_length):  # transformers 5.2x names it train_sampling_strategy, earlier group_by_length
+        grouping = ({"train_sampling_strategy": "group_by_length"} if "train_sampling_strategy" in SFTConfig.__dataclass_fields__
+                    else {"group_by_length": True})
     args = SFTConfig(**_common_args(out, s, weight_decay=s.weight_decay, completion_only_loss=True, packing=s.packing,
-                                    torch_compile=s.torch_compile))
+                                    # compiled: lengths padded to a multiple of 64 so only a few shapes compile
+                                    pad_to_multiple_of=64 if _on_gpu(s.torch_compile) else None, **grouping))
     started = time.time()
-    trainer = SFTTrainer(model=load_model(model_dir, tokenizer=tokenizer), args=args, train_dataset=Dataset.from_list(rows),
-                         processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])
+    trainer = SFTTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=Dataset.from_list(rows),
+                         processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
     _train(trainer, "sft.batch_size")
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
     summary = {"stage": "sft", "base_model": str(model_dir), "examples": len(rows), "tokens_per_epoch": tokens,
@@ -124,13 +174,13 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     return _finish(trainer, tokenizer, Path(model_dir), out, summary, started)
 
 
-def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSettings | None = None) -> dict:
+def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSettings | None = None,
+            callbacks: tuple = ()) -> dict:
     """DPO on preference pairs ({"prompt", "chosen", "rejected"}), the policy initialised from model_dir
     and the reference being the same model (its log-probs precomputed by default)."""
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
 
-    from .model import load_model
     s = s or DPOSettings()
     out = Path(out)
     if not pairs:
@@ -144,8 +194,8 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     (out / "metrics.jsonl").unlink(missing_ok=True)
     args = DPOConfig(**_common_args(out, s, beta=s.beta, precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
-    trainer = DPOTrainer(model=load_model(model_dir, tokenizer=tokenizer), args=args, train_dataset=Dataset.from_list(rows),
-                         processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl")])
+    trainer = DPOTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=Dataset.from_list(rows),
+                         processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
     _train(trainer, "dpo.batch_size")
     last = [h for h in trainer.state.log_history if "rewards/accuracies" in h]
     summary = {"stage": "dpo", "base_model": str(model_dir), "pairs": len(rows), "settings": asdict(s),
