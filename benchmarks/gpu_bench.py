@@ -23,6 +23,21 @@ SIZES = {  # Qwen3 shapes (vocabulary as the real model's, so the LM head costs 
                  num_key_value_heads=2, head_dim=32, vocab_size=1024),
 }
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12}
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # CPU only for a smoke run with --size tiny
+
+
+def sync() -> None:
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
+def reset_peak() -> None:
+    if DEVICE == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_gib() -> float | None:
+    return round(torch.cuda.max_memory_allocated() / 2 ** 30, 2) if DEVICE == "cuda" else None
 
 
 def make_model(out: Path, size: str) -> Path:
@@ -47,16 +62,16 @@ def timed_generate(model, tok, prompts, batch, new_tokens, static=False):
         kwargs["cache_implementation"] = "static"
     def run():
         for i in range(0, len(prompts), batch):
-            enc = tok(prompts[i:i + batch], return_tensors="pt", padding=True, add_special_tokens=False).to("cuda")
+            enc = tok(prompts[i:i + batch], return_tensors="pt", padding=True, add_special_tokens=False).to(DEVICE)
             with torch.no_grad():
                 model.generate(**enc, **kwargs)
-    enc = tok(prompts[:batch], return_tensors="pt", padding=True, add_special_tokens=False).to("cuda")
+    enc = tok(prompts[:batch], return_tensors="pt", padding=True, add_special_tokens=False).to(DEVICE)
     with torch.no_grad():  # warm-up, at full length so the static path compiles for the shapes it will see
         model.generate(**enc, **kwargs)
-    torch.cuda.synchronize()
+    sync()
     start = time.perf_counter()
     run()
-    torch.cuda.synchronize()
+    sync()
     elapsed = time.perf_counter() - start
     return {"batch": batch, "problems": len(prompts), "new_tokens": new_tokens, "seconds": round(elapsed, 3),
             "problems_per_s": round(len(prompts) / elapsed, 3), "tokens_per_s": round(len(prompts) * new_tokens / elapsed, 1)}
@@ -64,7 +79,7 @@ def timed_generate(model, tok, prompts, batch, new_tokens, static=False):
 
 def measure_sampling(model, tok, prompts, args) -> dict:
     """One-at-a-time, batched, and batched with a static cache (transformers compiles its decode step)."""
-    torch.cuda.reset_peak_memory_stats()
+    reset_peak()
     sampling = {"one_at_a_time": timed_generate(model, tok, prompts[:8], 1, args.new_tokens),
                 "batched": timed_generate(model, tok, prompts[:args.batch * 2], args.batch, args.new_tokens)}
     try:
@@ -76,7 +91,101 @@ def measure_sampling(model, tok, prompts, args) -> dict:
     for fig in sampling.values():
         if "problems_per_s" in fig:
             fig["speedup_vs_one_at_a_time"] = round(fig["problems_per_s"] / one, 1)
-    return {"sampling": sampling, "sampling_peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2 ** 30, 2)}
+    return {"sampling": sampling, "sampling_peak_memory_gib": peak_gib()}
+
+
+def step_timer():
+    """A TrainerCallback that records the wall time at the end of every optimizer step (after a device sync)."""
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        times: list = []
+
+        def on_step_end(self, args, state, control, **kwargs):
+            sync()
+            self.times.append(time.perf_counter())
+
+    return StepTimer()
+
+
+def profiler(first: int, last: int):
+    """A TrainerCallback that profiles steps first..last and prints the GPU's top kernels."""
+    from transformers import TrainerCallback
+
+    class Profile(TrainerCallback):
+        prof = None
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            if state.global_step == first:
+                self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU,
+                                                               torch.profiler.ProfilerActivity.CUDA])
+                self.prof.__enter__()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == last and self.prof:
+                sync()
+                self.prof.__exit__(None, None, None)
+                print(self.prof.key_averages().table(sort_by="cuda_time_total", row_limit=25), flush=True)
+                self.prof = None
+
+    return Profile()
+
+
+def parse_spec(spec: str, defaults: dict) -> dict:
+    """"batch_size=64,packing=true" -> settings fields over the defaults (values read as YAML)."""
+    import yaml
+    return {**defaults, **{k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in spec.split(",") if kv)}}
+
+
+def steady_figures(timer, tokens_per_epoch: int, steps: int, warmup: int, params: int, peak: float | None) -> dict:
+    """Tokens/s and MFU over the steps after `warmup` (compilation and first-step costs left out), counting the
+    run's real tokens (no padding) evenly over its steps."""
+    steady = timer.times[warmup:]
+    seconds = steady[-1] - steady[0]
+    tokens_per_s = tokens_per_epoch * (len(steady) - 1) / steps / seconds
+    return {"steps": steps, "timed_steps": len(steady) - 1, "seconds_per_step": round(seconds / (len(steady) - 1), 4),
+            "tokens_per_s": round(tokens_per_s, 1), "mfu": round(6 * params * tokens_per_s / peak, 4) if peak else None,
+            "peak_memory_gib": peak_gib()}
+
+
+def measure_sft(model_dir: Path, spec: str, work: Path, params: int, peak: float | None, args,
+                profile: bool = False) -> dict:
+    """SFT through the pipeline's trainer with the settings in `spec`."""
+    from sokrates.problems import GeneratorConfig, generate
+    from sokrates.training import SFTSettings, run_sft
+    fields = parse_spec(spec, {"epochs": 1, "learning_rate": 1e-4, "logging_steps": 5, "batch_size": 32})
+    per_row = fields.get("max_length", 512) // 240 if fields.get("packing") else 1  # examples average ~240 tokens
+    problems = generate(GeneratorConfig(n=args.train_steps * fields["batch_size"] * per_row, seed=4))
+    timer = step_timer()
+    callbacks = (timer, profiler(args.warmup_steps, args.warmup_steps + 2)) if profile else (timer,)
+    reset_peak()
+    out = work / ("sft_" + re.sub(r"[^A-Za-z0-9]+", "_", spec))
+    sft = run_sft(model_dir, problems, out, SFTSettings(**fields), callbacks=callbacks)
+    return {"spec": spec, "settings": fields, "examples": sft["examples"], "tokens_per_epoch": sft["tokens_per_epoch"],
+            **steady_figures(timer, sft["tokens_per_epoch"], sft["steps"], args.warmup_steps, params, peak)}
+
+
+def measure_dpo(model_dir: Path, tok, spec: str, work: Path, params: int, peak: float | None, args) -> dict:
+    """DPO through the pipeline's trainer on gold-vs-corrupted pairs (a wrong premise index), reference
+    log-probs precomputed (its wall time reported apart)."""
+    from sokrates.problems import GeneratorConfig, generate
+    from sokrates.training import DPOSettings, run_dpo
+    fields = parse_spec(spec, {"epochs": 1, "learning_rate": 1e-6, "logging_steps": 5, "batch_size": 16})
+    pairs = []
+    for p in generate(GeneratorConfig(n=args.train_steps * fields["batch_size"], seed=4)):
+        gold = p.target()
+        bad = re.sub(r'args="\[(\d+)', lambda m: f'args="[{(int(m.group(1)) + 1) % len(p.premises)}', gold, count=1)
+        pairs.append({"prompt": p.prompt(), "chosen": gold, "rejected": bad})
+    tokens = sum(len(tok(r["prompt"] + r["chosen"])["input_ids"]) + len(tok(r["prompt"] + r["rejected"])["input_ids"])
+                 for r in pairs)
+    timer = step_timer()
+    reset_peak()
+    started = time.perf_counter()
+    dpo = run_dpo(model_dir, pairs, work / ("dpo_" + re.sub(r"[^A-Za-z0-9]+", "_", spec)), DPOSettings(**fields),
+                  callbacks=(timer,))
+    return {"spec": spec, "settings": fields, "pairs": len(pairs), "tokens_per_epoch": tokens,
+            "wall_s_with_reference_precompute": round(time.perf_counter() - started, 2),
+            **steady_figures(timer, tokens, dpo["steps"], args.warmup_steps, params, peak)}
 
 
 def main() -> None:
@@ -87,21 +196,24 @@ def main() -> None:
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--train-steps", type=int, default=30)
-    ap.add_argument("--sft-batch", type=int, nargs="+", default=[32, 128], help="SFT batch sizes to measure")
-    ap.add_argument("--compile", action="store_true", help="also measure SFT with torch.compile")
+    ap.add_argument("--sft", nargs="+", default=["batch_size=32", "batch_size=128"],
+                    help="SFT settings to measure, one comma-separated spec each (SFTSettings fields)")
+    ap.add_argument("--dpo", nargs="+", default=["batch_size=16"], help="DPO settings to measure, as --sft")
+    ap.add_argument("--warmup-steps", type=int, default=5, help="SFT steps left out of the timing")
+    ap.add_argument("--profile", action="store_true", help="print the top kernels of two steady steps of the first SFT spec")
     ap.add_argument("--skip-sampling", action="store_true")
+    ap.add_argument("--skip-sft", action="store_true")
     ap.add_argument("--skip-dpo", action="store_true")
     args = ap.parse_args()
     from sokrates.model import load_model, load_tokenizer
     from sokrates.problems import GeneratorConfig, generate
-    from sokrates.training import DPOSettings, SFTSettings, run_dpo, run_sft
 
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    device = torch.cuda.get_device_name(0)
+    device = torch.cuda.get_device_name(0) if DEVICE == "cuda" else "cpu"
     model_dir = make_model(work / "model", args.size)
     tok = load_tokenizer(model_dir)
-    model = load_model(model_dir, "cuda", tok).eval()
+    model = load_model(model_dir, DEVICE, tok).eval()
     params = sum(p.numel() for p in model.parameters())
     problems = generate(GeneratorConfig(n=max(args.batch * 2, 512), seed=3))
     prompts = [p.prompt() for p in problems]
@@ -111,48 +223,19 @@ def main() -> None:
     if not args.skip_sampling:
         result.update(measure_sampling(model, tok, prompts, args))
     del model
-    torch.cuda.empty_cache()
+    if DEVICE == "cuda":
+        torch.cuda.empty_cache()
 
     peak = next((v for k, v in PEAK_BF16.items() if k in device), None)
-    train_problems = generate(GeneratorConfig(n=args.train_steps * max(args.sft_batch), seed=4))
     result["sft"] = []
-    for batch in args.sft_batch:
-        for compiled in ([False, True] if args.compile else [False]):
-            torch.cuda.reset_peak_memory_stats()
-            out = work / f"sft_{batch}_{int(compiled)}"
-            sft = run_sft(model_dir, train_problems[: args.train_steps * batch], out,
-                          SFTSettings(epochs=1, batch_size=batch, logging_steps=5, learning_rate=1e-4,
-                                      torch_compile=compiled))
-            log = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
-            final = next(x for x in reversed(log) if "train_runtime" in x)
-            tokens_per_s = sft["tokens_per_epoch"] / final["train_runtime"]
-            result["sft"].append({"steps": sft["steps"], "batch_size": batch, "torch_compile": compiled,
-                                  "tokens": sft["tokens_per_epoch"], "seconds": round(final["train_runtime"], 2),
-                                  "tokens_per_s": round(tokens_per_s, 1),
-                                  "mfu": round(6 * params * tokens_per_s / peak, 4) if peak else None,
-                                  "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2 ** 30, 2)})
-            print(json.dumps(result["sft"][-1]), flush=True)
+    for i, spec in enumerate([] if args.skip_sft else args.sft):
+        result["sft"].append(measure_sft(model_dir, spec, work, params, peak, args, profile=args.profile and i == 0))
+        print(json.dumps(result["sft"][-1]), flush=True)
 
-    if not args.skip_dpo:
-        pairs = []
-        for p in train_problems[: args.train_steps * 16]:
-            gold = p.target()
-            bad = re.sub(r'args="\[(\d+)', lambda m: f'args="[{(int(m.group(1)) + 1) % len(p.premises)}', gold, count=1)
-            pairs.append({"prompt": p.prompt(), "chosen": gold, "rejected": bad})
-        torch.cuda.reset_peak_memory_stats()
-        started = time.perf_counter()
-        dpo = run_dpo(model_dir, pairs, work / "dpo", DPOSettings(epochs=1, batch_size=16, logging_steps=5, learning_rate=1e-6))
-        dpo_wall = time.perf_counter() - started
-        log = [json.loads(x) for x in (work / "dpo" / "metrics.jsonl").read_text().splitlines()]
-        final = next(x for x in reversed(log) if "train_runtime" in x)
-        dpo_tokens = sum(len(tok(r["prompt"] + r["chosen"])["input_ids"]) + len(tok(r["prompt"] + r["rejected"])["input_ids"])
-                         for r in pairs)
-        dpo_tps = dpo_tokens / final["train_runtime"]
-        result["dpo"] = {"steps": dpo["steps"], "pairs": len(pairs), "batch_size": 16, "seconds": round(final["train_runtime"], 2),
-                         "wall_s_with_reference_precompute": round(dpo_wall, 2), "tokens_per_s": round(dpo_tps, 1),
-                         "mfu": round(6 * params * dpo_tps / peak, 4) if peak else None,
-                         "precompute_ref_log_probs": True,
-                         "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2 ** 30, 2)}
+    result["dpo"] = []
+    for spec in [] if args.skip_dpo else args.dpo:
+        result["dpo"].append(measure_dpo(model_dir, tok, spec, work, params, peak, args))
+        print(json.dumps(result["dpo"][-1]), flush=True)
 
     out = Path(args.out or f"benchmarks/results/gpu_{re.sub(r'[^A-Za-z0-9]+', '_', device)}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
