@@ -181,7 +181,8 @@ class Run:
         out = self.stage_dir("sft")
         return run_step(out, "sft", asdict(self.cfg.sft), [self.base_model_dir, self.train_file],
                         [out / "model", out / "summary.json"],
-                        lambda: run_sft(self.base_model_dir, read_problems(self.train_file), out, self.cfg.sft), self.log)
+                        lambda: run_sft(self.base_model_dir, read_problems(self.train_file), out, self.cfg.sft), self.log,
+                        every_rank=True)
 
     def evaluate(self, iteration: int) -> dict:
         """Greedy traces on the test set from the model after `iteration`: accuracy, step and trace validity."""
@@ -202,7 +203,8 @@ class Run:
                        **summarize(records), "wall_s": round(wall, 1), "problems_per_s": round(len(problems) / wall, 3)}
             write_json(out / "summary.json", summary)
             return summary
-        return run_step(out, "eval", asdict(e), [model, self.test_file], [out / "summary.json"], make, self.log)
+        return run_step(out, "eval", asdict(e), [model, self.test_file], [out / "summary.json"], make, self.log,
+                        every_rank=True)
 
     def sample(self, iteration: int) -> dict:
         """Sample traces on training problems from the model of the previous iteration, verified step by step."""
@@ -220,7 +222,8 @@ class Run:
             records = sample_records(chosen, make_sampler(model, settings), settings, model_template(model))
             write_jsonl(out / "samples.jsonl", records)
             return {"samples": len(records), "problems": len(chosen), "wall_s": round(time.time() - started, 1)}
-        return run_step(out, "sample", config, [model, self.train_file], [out / "samples.jsonl"], make, self.log)
+        return run_step(out, "sample", config, [model, self.train_file], [out / "samples.jsonl"], make, self.log,
+                        every_rank=True)
 
     def check(self, iteration: int) -> dict:
         from .sample_check import check_samples, write_check
@@ -266,7 +269,7 @@ class Run:
             write_json(out / "summary.json", summary)
             return summary
         return run_step(out, "dpo", asdict(self.cfg.dpo), [model, out / "pairs.jsonl"],
-                        [out / "model", out / "summary.json"], make, self.log)
+                        [out / "model", out / "summary.json"], make, self.log, every_rank=True)
 
     # -------------------------------------------------- the whole loop
     def loop(self, proceed: bool = False) -> dict:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .io import DataError
+from .distributed import gather, init_distributed, rank_and_world, shard
 from .model import format_prompt, load_tokenizer
 from .solver import verify_parsed
 from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
@@ -135,6 +136,9 @@ class OpenAISampler(Sampler):
 
 
 def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:
+    """The backend's sampler; under torchrun it first joins the process group so each rank's model lands
+    on its own GPU."""
+    init_distributed()
     if s.backend == "hf":
         return HFSampler(model_dir)
     if s.backend == "vllm":
@@ -144,38 +148,6 @@ def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:
             raise ValueError("the openai backend needs --base-url (e.g. http://localhost:8000/v1 of `vllm serve`).")
         return OpenAISampler(model_dir, s.base_url, s.model_name)
     raise ValueError(f"unknown sampling backend {s.backend!r}: use hf, vllm or openai.")
-
-
-# ---------------------------------------------------------------- ranks
-
-def rank_and_world() -> tuple[int, int]:
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
-
-
-def shard(items: list, rank: int, world: int) -> list:
-    """This rank's share: items[rank::world]."""
-    return items[rank::world]
-
-
-def merge_shards(shards: list[list], total: int) -> list:
-    """Inverse of `shard`: shards[r] holds items r, r+world, ...; returns them in the original order."""
-    world = len(shards)
-    merged = [None] * total
-    for r, part in enumerate(shards):
-        merged[r::world] = part
-    return merged
-
-
-def _gather(part: list, total: int) -> list:
-    import torch.distributed as dist
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
-        return part
-    shards: list = [None] * dist.get_world_size()
-    dist.all_gather_object(shards, part)
-    return merge_shards(shards, total)
 
 
 # ---------------------------------------------------------------- sample and verify
@@ -190,7 +162,7 @@ def sample_records(problems: list, sampler: Sampler, s: SampleSettings, template
     prompts = [format_prompt(tokenizer, p.prompt(template)) if tokenizer else p.prompt(template) for p in mine]
     texts = sampler.generate(prompts, s.samples_per_problem, s, progress and rank == 0)
     per_problem = [[trace_record(p, k, t) for k, t in enumerate(ts)] for p, ts in zip(mine, texts)]
-    return [r for rs in _gather(per_problem, len(problems)) for r in rs]
+    return [r for rs in gather(per_problem, len(problems)) for r in rs]
 
 
 def trace_record(problem, k: int, text: str) -> dict:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .distributed import barrier, rank_and_world
 from .io import file_hash, read_json, write_json
 
 SMALL_FILE = 64 * 1024 ** 2
@@ -59,14 +60,39 @@ def done_summary(out_dir: str | Path, name: str, config: dict, inputs: list) -> 
 
 
 def run_step(out_dir: str | Path, name: str, config: dict, inputs: list, outputs: list,
-             fn: Callable[[], dict], log: Callable[[str], None] = print) -> dict:
+             fn: Callable[[], dict], log: Callable[[str], None] = print, every_rank: bool = False) -> dict:
     """Run `fn` unless its manifest says it is done for this config and these inputs.
-    The manifest is written only after `fn` returns, so a failed or killed step re-runs."""
-    out_dir = Path(out_dir)
+    The manifest is written only after `fn` returns, so a failed or killed step re-runs.
+    Under torchrun, an `every_rank` step (training, sharded sampling) runs on all ranks together and rank 0
+    writes its manifest; any other step runs on rank 0 first, and the other ranks then find it done."""
+    rank, world = rank_and_world()
+    if world > 1 and not every_rank:
+        barrier()
+        summary = _run_step(Path(out_dir), name, config, inputs, outputs, fn, log) if rank == 0 else None
+        barrier()
+        return summary if rank == 0 else _run_step(Path(out_dir), name, config, inputs, outputs, fn, lambda _: None)
+    barrier()
+    summary = _run_step(Path(out_dir), name, config, inputs, outputs, fn, log if rank == 0 else (lambda _: None),
+                        write_manifest=rank == 0)
+    barrier()
+    return summary
+
+
+def _run_step(out_dir: Path, name: str, config: dict, inputs: list, outputs: list, fn: Callable[[], dict],
+              log: Callable[[str], None], write_manifest: bool = True) -> dict:
     summary = done_summary(out_dir, name, config, inputs)
     if summary is not None:
         log(f"[skip] {name}: done, config and inputs unchanged ({manifest_path(out_dir, name)})")
         return summary
+    started = time.time()
+    log(f"[run] {name}")
+    summary = fn()
+    if write_manifest:
+        write_json(manifest_path(out_dir, name), {
+            "step": name, "status": "done", "config_hash": config_hash(config), "config": config,
+            "inputs": _fingerprints(out_dir, inputs), "outputs": [os.path.relpath(o, out_dir) for o in outputs],
+            "started": started, "finished": time.time(), "wall_s": round(time.time() - started, 1), "summary": summary})
+    return summary
     started = time.time()
     log(f"[run] {name}")
     summary = fn()

@@ -96,10 +96,13 @@ def _common_args(out: Path, s, **extra) -> dict:
 
 
 def _training_model(model_dir, tokenizer, s: TrainSettings):
-    """The model to train: master weights in s.weights_dtype on GPU (bf16 autocast does the matrix work), fp32 on CPU."""
+    """The model to train: master weights in s.weights_dtype on GPU (bf16 autocast does the matrix work), fp32 on CPU.
+    Under torchrun each rank loads it onto its own GPU (never device_map="auto", which would split it)."""
     import torch
 
+    from .distributed import init_distributed
     from .model import load_model
+    init_distributed()
     dtype = s.weights_dtype if torch.cuda.is_available() else "float32"
     return load_model(model_dir, tokenizer=tokenizer, dtype=dtype, attn_implementation=s.attn_implementation)
 
@@ -140,6 +143,20 @@ def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: f
     return summary
 
 
+def _on_disk(rows: list[dict], folder: Path):
+    """The rows as a dataset saved under `folder` and memory-mapped from there. DPO caches the precomputed
+    reference log-probs beside its dataset's files; an in-memory dataset would put them in a temporary folder of
+    each process, and under torchrun the other ranks would look for rank 0's cache in their own."""
+    from accelerate import PartialState
+    from datasets import Dataset, load_from_disk
+    state = PartialState()
+    with state.main_process_first():
+        if state.is_main_process:
+            shutil.rmtree(folder, ignore_errors=True)
+            Dataset.from_list(rows).save_to_disk(str(folder))
+    return load_from_disk(str(folder))
+
+
 def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettings | None = None,
             callbacks: tuple = ()) -> dict:
     """Supervised fine-tuning on the problems' gold traces. Returns the summary. `callbacks` are extra
@@ -178,7 +195,6 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
             callbacks: tuple = ()) -> dict:
     """DPO on preference pairs ({"prompt", "chosen", "rejected"}), the policy initialised from model_dir
     and the reference being the same model (its log-probs precomputed by default)."""
-    from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
 
     s = s or DPOSettings()
@@ -194,7 +210,7 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     (out / "metrics.jsonl").unlink(missing_ok=True)
     args = DPOConfig(**_common_args(out, s, beta=s.beta, precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
-    trainer = DPOTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=Dataset.from_list(rows),
+    trainer = DPOTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=_on_disk(rows, out / "trainer" / "pairs"),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
     _train(trainer, "dpo.batch_size")
     last = [h for h in trainer.state.log_history if "rewards/accuracies" in h]

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from sokrates.sampling import merge_shards, shard
+from sokrates.distributed import merge_shards, shard
 
 WORKER = textwrap.dedent("""
     import json, os, sys
@@ -18,8 +18,7 @@ WORKER = textwrap.dedent("""
         def generate(self, prompts, n, s, progress=True):
             return [[f"rank {dist.get_rank()} prompt {p[-40:]!r}"] * n for p in prompts]
 
-    dist.init_process_group("gloo")
-    problems = generate(GeneratorConfig(n=11, seed=9))
+    problems = generate(GeneratorConfig(n=11, seed=9))  # no init_process_group: torchrun's variables suffice
     records = sample_records(problems, EchoSampler(), SampleSettings(samples_per_problem=2), "solve_compact", progress=False)
     if dist.get_rank() == 0:
         json.dump([[r["problem_id"], r["text"]] for r in records], open(sys.argv[1], "w"))
@@ -56,7 +55,7 @@ SFT_WORKER = textwrap.dedent("""
     import torch.distributed as dist
     from sokrates.model import TinyModelConfig, init_tiny_model
     from sokrates.problems import GeneratorConfig, generate
-    from sokrates.training import SFTSettings, run_sft
+    from sokrates.training import DPOSettings, SFTSettings, run_dpo, run_sft
 
     dist.init_process_group("gloo")
     model = sys.argv[1] + "/base"
@@ -64,14 +63,18 @@ SFT_WORKER = textwrap.dedent("""
         init_tiny_model(model, TinyModelConfig(hidden_size=32, layers=1, heads=2, intermediate_size=64,
                                                tokenizer_corpus=200, vocab_size=400))
     dist.barrier()
-    run_sft(model, generate(GeneratorConfig(n=32, seed=2, max_hops=2)), sys.argv[1] + "/sft",
-            SFTSettings(epochs=1, batch_size=4, logging_steps=1))
+    problems = generate(GeneratorConfig(n=32, seed=2, max_hops=2))
+    run_sft(model, problems, sys.argv[1] + "/sft", SFTSettings(epochs=1, batch_size=4, logging_steps=1))
+    pairs = [{"prompt": p.prompt(), "chosen": p.target(), "rejected": p.target().replace('args="[0', 'args="[1')}
+             for p in problems[:16]]
+    run_dpo(sys.argv[1] + "/sft/model", pairs, sys.argv[1] + "/dpo", DPOSettings(epochs=1, batch_size=4, logging_steps=1))
     dist.destroy_process_group()
 """)
 
 
-def test_sft_under_two_gloo_ranks_splits_the_data_and_saves_once(tmp_path):
-    """DDP through the Trainer: each rank trains on half the examples; only rank 0 writes the model and logs."""
+def test_sft_and_dpo_under_two_gloo_ranks_split_the_data_and_save_once(tmp_path):
+    """DDP through the Trainers: each rank trains on half the examples; only rank 0 writes the model and logs;
+    DPO's precomputed reference log-probs are shared through a dataset on disk."""
     script = tmp_path / "sft_worker.py"
     script.write_text(SFT_WORKER)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "1"}  # accelerate's DDP on CPU
@@ -86,3 +89,23 @@ def test_sft_under_two_gloo_ranks_splits_the_data_and_saves_once(tmp_path):
     assert sum("train_runtime" in x for x in logs) == 1
     assert (tmp_path / "sft" / "model" / "model.safetensors").is_file()
     assert not (tmp_path / "sft" / "model.tmp").exists()
+    assert json.loads((tmp_path / "dpo" / "summary.json").read_text())["steps"] == 2  # 16 pairs / (2 x 4)
+    assert (tmp_path / "dpo" / "model" / "model.safetensors").is_file()
+
+
+def test_the_cli_loop_under_two_gloo_ranks_runs_each_step_once(tmp_path):
+    """`torchrun -m sokrates.cli loop`: single-process steps run on rank 0 first, training and sampling on both
+    ranks; each step is logged once, every problem is sampled exactly as often as configured, and a re-run skips."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+           "-m", "sokrates.cli", "loop", "-w", str(tmp_path), "--config", "tests/data/tiny.yaml", "--proceed"]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    steps = [line.split()[2] for line in first.stdout.splitlines() if " [run] " in line]
+    assert steps == ["init", "data", "sft", "eval", "sample", "check", "pairs", "dpo", "eval"]
+    run = tmp_path / "runs" / "run1"
+    samples = [json.loads(line) for line in (run / "dpo_iter1" / "samples.jsonl").read_text().splitlines()]
+    keys = [(s["problem_id"], s["sample"]) for s in samples]
+    assert len(keys) == len(set(keys)) == 8 * 2  # dpo_problems x samples_per_problem in tests/data/tiny.yaml
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0 and " [run] " not in again.stdout
