@@ -65,15 +65,17 @@ def run_step(out_dir: str | Path, name: str, config: dict, inputs: list, outputs
     The manifest is written only after `fn` returns, so a failed or killed step re-runs.
     Under torchrun, an `every_rank` step (training, sharded sampling) runs on all ranks together and rank 0
     writes its manifest; any other step runs on rank 0 first, and the other ranks then find it done."""
-    rank, world = rank_and_world()
+    out_dir, rank, world = Path(out_dir), *rank_and_world()
+    quiet = lambda _: None  # noqa: E731 - the other ranks do not repeat rank 0's log lines
+    barrier()  # every rank decides run-or-skip on the same files
     if world > 1 and not every_rank:
+        if rank == 0:
+            summary = _run_step(out_dir, name, config, inputs, outputs, fn, log)
         barrier()
-        summary = _run_step(Path(out_dir), name, config, inputs, outputs, fn, log) if rank == 0 else None
-        barrier()
-        return summary if rank == 0 else _run_step(Path(out_dir), name, config, inputs, outputs, fn, lambda _: None)
-    barrier()
-    summary = _run_step(Path(out_dir), name, config, inputs, outputs, fn, log if rank == 0 else (lambda _: None),
-                        write_manifest=rank == 0)
+        if rank != 0:  # finds rank 0's manifest and skips
+            summary = _run_step(out_dir, name, config, inputs, outputs, fn, quiet)
+        return summary
+    summary = _run_step(out_dir, name, config, inputs, outputs, fn, log if rank == 0 else quiet, write_manifest=rank == 0)
     barrier()
     return summary
 
@@ -92,12 +94,4 @@ def _run_step(out_dir: Path, name: str, config: dict, inputs: list, outputs: lis
             "step": name, "status": "done", "config_hash": config_hash(config), "config": config,
             "inputs": _fingerprints(out_dir, inputs), "outputs": [os.path.relpath(o, out_dir) for o in outputs],
             "started": started, "finished": time.time(), "wall_s": round(time.time() - started, 1), "summary": summary})
-    return summary
-    started = time.time()
-    log(f"[run] {name}")
-    summary = fn()
-    write_json(manifest_path(out_dir, name), {
-        "step": name, "status": "done", "config_hash": config_hash(config), "config": config,
-        "inputs": _fingerprints(out_dir, inputs), "outputs": [os.path.relpath(o, out_dir) for o in outputs],
-        "started": started, "finished": time.time(), "wall_s": round(time.time() - started, 1), "summary": summary})
     return summary

@@ -125,8 +125,9 @@ def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: f
     tmp = out / "model.tmp"
     if main:
         shutil.rmtree(tmp, ignore_errors=True)
-    config = json.loads((base / "config.json").read_text())
-    trainer.model.to(getattr(torch, config.get("dtype") or config.get("torch_dtype") or "float32"))
+    if not trainer.is_fsdp_enabled:  # sharded parameters are gathered by save_model in their training dtype
+        config = json.loads((base / "config.json").read_text())
+        trainer.model.to(getattr(torch, config.get("dtype") or config.get("torch_dtype") or "float32"))
     trainer.save_model(str(tmp))  # every process calls it (sharded models gather), the main one writes
     history = [h for h in trainer.state.log_history if "loss" in h]
     summary.update({"model": str(out / "model"), "steps": trainer.state.global_step,
