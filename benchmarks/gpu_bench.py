@@ -5,8 +5,11 @@ throughput through the pipeline's own TRL trainers (tokens/s and model-FLOPs uti
 Writes the figures, with the device name, to benchmarks/results/.
 
     python benchmarks/gpu_bench.py [--size 0.6b] [--out benchmarks/results/gpu_<device>.json]
+    python benchmarks/gpu_bench.py --skip-sampling --sft batch_size=128 batch_size=128,torch_compile=false --skip-dpo
 
-MFU counts 6 x parameters x tokens per second (attention FLOPs left out) over the GPU's dense bf16 peak.
+Each --sft/--dpo spec sets SFTSettings/DPOSettings fields. Training is timed over the steps after --warmup-steps
+(compilation left out); MFU counts 6 x parameters x real (unpadded) tokens per second, attention FLOPs left out,
+over the GPU's dense bf16 peak. `--size tiny` runs on a CPU as a smoke test.
 """
 import argparse
 import json
@@ -199,7 +202,7 @@ def main() -> None:
     ap.add_argument("--sft", nargs="+", default=["batch_size=32", "batch_size=128"],
                     help="SFT settings to measure, one comma-separated spec each (SFTSettings fields)")
     ap.add_argument("--dpo", nargs="+", default=["batch_size=16"], help="DPO settings to measure, as --sft")
-    ap.add_argument("--warmup-steps", type=int, default=5, help="SFT steps left out of the timing")
+    ap.add_argument("--warmup-steps", type=int, default=5, help="training steps left out of the timing")
     ap.add_argument("--profile", action="store_true", help="print the top kernels of two steady steps of the first SFT spec")
     ap.add_argument("--skip-sampling", action="store_true")
     ap.add_argument("--skip-sft", action="store_true")
