@@ -29,6 +29,11 @@ PEAK_BF16 = {"H100": 989e12, "H200": 989e12}
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # CPU only for a smoke run with --size tiny
 
 
+def slug(text: str) -> str:
+    """A file-name-safe form of a spec or device name."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text)
+
+
 def sync() -> None:
     if DEVICE == "cuda":
         torch.cuda.synchronize()
@@ -162,7 +167,7 @@ def measure_sft(model_dir: Path, spec: str, work: Path, params: int, peak: float
     timer = step_timer()
     callbacks = (timer, profiler(args.warmup_steps, args.warmup_steps + 2)) if profile else (timer,)
     reset_peak()
-    out = work / ("sft_" + re.sub(r"[^A-Za-z0-9]+", "_", spec))
+    out = work / ("sft_" + slug(spec))
     sft = run_sft(model_dir, problems, out, SFTSettings(**fields), callbacks=callbacks)
     return {"spec": spec, "settings": fields, "examples": sft["examples"], "tokens_per_epoch": sft["tokens_per_epoch"],
             **steady_figures(timer, sft["tokens_per_epoch"], sft["steps"], args.warmup_steps, params, peak)}
@@ -184,7 +189,7 @@ def measure_dpo(model_dir: Path, tok, spec: str, work: Path, params: int, peak: 
     timer = step_timer()
     reset_peak()
     started = time.perf_counter()
-    dpo = run_dpo(model_dir, pairs, work / ("dpo_" + re.sub(r"[^A-Za-z0-9]+", "_", spec)), DPOSettings(**fields),
+    dpo = run_dpo(model_dir, pairs, work / ("dpo_" + slug(spec)), DPOSettings(**fields),
                   callbacks=(timer,))
     return {"spec": spec, "settings": fields, "pairs": len(pairs), "tokens_per_epoch": tokens,
             "wall_s_with_reference_precompute": round(time.perf_counter() - started, 2),
@@ -240,7 +245,7 @@ def main() -> None:
         result["dpo"].append(measure_dpo(model_dir, tok, spec, work, params, peak, args))
         print(json.dumps(result["dpo"][-1]), flush=True)
 
-    out = Path(args.out or f"benchmarks/results/gpu_{re.sub(r'[^A-Za-z0-9]+', '_', device)}.json")
+    out = Path(args.out or f"benchmarks/results/gpu_{slug(device)}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

@@ -91,10 +91,14 @@ def load_tokenizer(path: str | Path):
 
 def load_model(path: str | Path, device: str | None = None, tokenizer=None, dtype: str | None = None,
                attn_implementation: str = "sdpa"):
-    """A local causal LM, by default in bf16 on GPU and fp32 on CPU; never from a hub. With `tokenizer`,
-    refuses a tokenizer whose ids the model's embedding cannot hold."""
+    """A local causal LM, by default in bf16 on GPU and fp32 on CPU; never from a hub. Under torchrun each rank
+    loads it whole onto its own GPU (never device_map="auto"). With `tokenizer`, refuses a tokenizer whose ids
+    the model's embedding cannot hold."""
     import torch
     from transformers import AutoModelForCausalLM
+
+    from .distributed import init_distributed
+    init_distributed()  # sets this rank's GPU, so "cuda" below means it
     path = check_model_dir(path)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     dtype = dtype or ("bfloat16" if device.startswith("cuda") else "float32")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .io import DataError
-from .distributed import gather, init_distributed, rank_and_world, shard
+from .distributed import gather, rank_and_world, shard
 from .model import format_prompt, load_tokenizer
 from .solver import verify_parsed
 from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
@@ -136,9 +136,6 @@ class OpenAISampler(Sampler):
 
 
 def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:
-    """The backend's sampler; under torchrun it first joins the process group so each rank's model lands
-    on its own GPU."""
-    init_distributed()
     if s.backend == "hf":
         return HFSampler(model_dir)
     if s.backend == "vllm":

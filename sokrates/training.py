@@ -96,13 +96,10 @@ def _common_args(out: Path, s, **extra) -> dict:
 
 
 def _training_model(model_dir, tokenizer, s: TrainSettings):
-    """The model to train: master weights in s.weights_dtype on GPU (bf16 autocast does the matrix work), fp32 on CPU.
-    Under torchrun each rank loads it onto its own GPU (never device_map="auto", which would split it)."""
+    """The model to train: master weights in s.weights_dtype on GPU (bf16 autocast does the matrix work), fp32 on CPU."""
     import torch
 
-    from .distributed import init_distributed
     from .model import load_model
-    init_distributed()
     dtype = s.weights_dtype if torch.cuda.is_available() else "float32"
     return load_model(model_dir, tokenizer=tokenizer, dtype=dtype, attn_implementation=s.attn_implementation)
 
