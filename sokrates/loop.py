@@ -12,7 +12,7 @@ import yaml
 
 from .io import DataError, read_jsonl, write_json, write_jsonl
 from .metrics import summarize
-from .model import TinyModelConfig, check_model_dir, init_tiny_model, model_template
+from .model import TinyModelConfig, check_model_dir, init_tiny_model, model_template, model_trace_style
 from .problems import GeneratorConfig, generate, read_problems, write_problems
 from .sampling import SampleSettings, make_sampler, sample_records
 from .stages import run_step
@@ -30,6 +30,8 @@ class DataSettings:
     tollens_ratio: float = 0.15
     and_ratio: float = 0.15
     unknown_ratio: float = 0.0
+    distractors: float = 1.0        # chance of each distractor premise (1: the benchmark task)
+    train_distractors: float | None = None  # the training set's own chance (a curriculum); None: `distractors`
 
 
 @dataclass
@@ -147,8 +149,9 @@ class Run:
         def make() -> dict:
             from .data_check import check_file
             gen = dict(min_hops=d.min_hops, max_hops=d.max_hops, tollens_ratio=d.tollens_ratio,
-                       and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio)
-            train = generate(GeneratorConfig(n=d.n_train, seed=d.seed_train, **gen))
+                       and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio, distractors=d.distractors)
+            train_distractors = d.distractors if d.train_distractors is None else d.train_distractors
+            train = generate(GeneratorConfig(n=d.n_train, seed=d.seed_train, **{**gen, "distractors": train_distractors}))
             seen = {(tuple(p.premises), p.query) for p in train}
             test = [p for p in generate(GeneratorConfig(n=d.n_test, seed=d.seed_test, **gen))
                     if (tuple(p.premises), p.query) not in seen]
@@ -248,7 +251,8 @@ class Run:
             template = model_template(model)
             problems = read_problems(self.train_file)
             prompts = {p.id: p.prompt(template) for p in problems}
-            gold = {p.id: p.target() for p in problems} if self.cfg.gold_chosen_fallback else None
+            style = model_trace_style(model)
+            gold = {p.id: p.target(style) for p in problems} if self.cfg.gold_chosen_fallback else None
             pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem, gold)
             write_jsonl(out / "pairs.jsonl", pairs)
             write_json(out / "pairs.json", report)

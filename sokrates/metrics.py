@@ -36,11 +36,13 @@ def trace_metrics(records: list[dict]) -> dict:
 
 
 def summarize(records: list[dict]) -> dict:
-    """Overall metrics plus the same broken down by hop count."""
+    """Overall metrics, the same by hop count, and why steps fail (causes.breakdown)."""
     by_hops: dict[int, list[dict]] = defaultdict(list)
     for r in records:
         by_hops[r["hops"]].append(r)
-    return {**trace_metrics(records), "by_hops": {str(h): trace_metrics(rs) for h, rs in sorted(by_hops.items())}}
+    from .causes import breakdown
+    return {**trace_metrics(records), "by_hops": {str(h): trace_metrics(rs) for h, rs in sorted(by_hops.items())},
+            "diagnosis": breakdown(records)}
 
 
 def format_rate(m: dict, link=None) -> str:

@@ -20,14 +20,17 @@ class TinyModelConfig:
     max_positions: int = 768
     vocab_size: int = 1024
     tokenizer_corpus: int = 3000   # generated problems the BPE tokenizer is trained on
+    # numbers as tokens of their own ("12" alike after a newline, a space or a bracket), so a premise number in
+    # the prompt and the same number in a trace are one token: copying an index is then an exact copy
+    split_digits: bool = True
     seed: int = 0
 
 
 def _corpus(n: int, seed: int) -> list[str]:
     from .problems import GeneratorConfig, generate
-    from .traces import OPTIONS, action_text
+    from .traces import OPTIONS, TRACE_STYLES, action_text
     problems = generate(GeneratorConfig(n=n, seed=10_000 + seed, unknown_ratio=0.1))
-    texts = [p.prompt() + p.target() for p in problems]
+    texts = [p.prompt() + p.target(TRACE_STYLES[i % len(TRACE_STYLES)]) for i, p in enumerate(problems)]
     texts += [action_text(o, list(range(len(k)))) for o, k in OPTIONS.items()]  # every option name
     return texts
 
@@ -37,7 +40,9 @@ def build_tokenizer(cfg: TinyModelConfig):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = (pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=False), byte_level])
+                         if cfg.split_digits else byte_level)
     tok.decoder = decoders.ByteLevel()
     special = ["<|pad|>", "<|bos|>", "<|eos|>"]
     trainer = trainers.BpeTrainer(vocab_size=cfg.vocab_size, special_tokens=special, min_frequency=2,
@@ -117,10 +122,24 @@ def load_model(path: str | Path, device: str | None = None, tokenizer=None, dtyp
     return model.to(device)
 
 
+def _meta(path: str | Path) -> dict:
+    meta = Path(path) / META_FILE
+    return json.loads(meta.read_text()) if meta.is_file() else {}
+
+
 def model_template(path: str | Path) -> str:
     """The prompt template a model was trained with: compact for the embedded model, else the full one."""
-    meta = Path(path) / META_FILE
-    return json.loads(meta.read_text())["template"] if meta.is_file() else "solve"
+    return _meta(path).get("template", "solve")
+
+
+def model_trace_style(path: str | Path) -> str:
+    """The trace style (traces.TRACE_STYLES) a model was fine-tuned to write; "plain" when not recorded."""
+    return _meta(path).get("trace_style", "plain")
+
+
+def write_meta(path: str | Path, **values) -> None:
+    """Add entries to a model folder's note (template, trace style, ...)."""
+    (Path(path) / META_FILE).write_text(json.dumps({**_meta(path), **values}, indent=2))
 
 
 def format_prompt(tokenizer, text: str) -> str:

@@ -56,9 +56,9 @@ class Problem:
         """What the model reads."""
         return render_prompt(self.premises, self.query, template)
 
-    def target(self) -> str:
-        """What SFT teaches the model to write: the gold proof as an optionized trace."""
-        return render_trace(self.premises, self.proof)
+    def target(self, style: str = "plain") -> str:
+        """What SFT teaches the model to write: the gold proof as an optionized trace (traces.render_trace)."""
+        return render_trace(self.premises, self.proof, style)
 
     def to_record(self) -> dict:
         return {k: v for k, v in asdict(self).items()}
@@ -114,6 +114,7 @@ class GeneratorConfig:
     tollens_ratio: float = 0.15   # given a negated fact, prove backwards with MODUS_TOLLENS
     and_ratio: float = 0.15       # the given fact is a conjunction (needs AND_ELIM first)
     unknown_ratio: float = 0.0    # the queried property is unrelated to the individual
+    distractors: float = 1.0      # chance that each distractor premise is included (1: always, the benchmark task)
 
 
 def generate_problem(seed: int, index: int, cfg: GeneratorConfig) -> Problem:
@@ -134,13 +135,14 @@ def generate_problem(seed: int, index: int, cfg: GeneratorConfig) -> Problem:
     premises.append(rule(chain[-1], target, positive, noun=False))
     # distractors: the target property with the opposite sign on a concept the individual is not,
     # a property and a branch off the chain, another individual, an unreachable property.
-    premises.append(rule(d_opp, target, variant == "tollens" or not positive, noun=False))
-    premises.append(rule(rng.choice(chain), prop_a, rng.random() < 0.5, noun=False))
-    premises.append(rule(rng.choice(chain), d_branch))
-    premises.append(rule(d_branch, prop_b, rng.random() < 0.5, noun=False))
-    premises.append(literal(d_opp, other))
+    distractors = [rule(d_opp, target, variant == "tollens" or not positive, noun=False),
+                   rule(rng.choice(chain), prop_a, rng.random() < 0.5, noun=False),
+                   rule(rng.choice(chain), d_branch),
+                   rule(d_branch, prop_b, rng.random() < 0.5, noun=False),
+                   literal(d_opp, other)]
     if variant == "unknown":
         premises.append(rule(d_unreach, prop_u, rng.random() < 0.5, noun=False))
+    premises += [f for f in distractors if cfg.distractors >= 1 or rng.random() < cfg.distractors]
 
     if variant == "tollens":
         fact: Formula = literal(target, name, False, noun=False)

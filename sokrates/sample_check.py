@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .io import write_json, write_text
+from .causes import breakdown
 from .metrics import trace_metrics
 
 SKIP_CHAIN_REASONS = ("does not match the rule's antecedent", "does not deny the rule's consequent")
@@ -68,6 +69,7 @@ def check_samples(records: list[dict], temperature: float, samples_per_problem: 
         "mean_steps": round(sum(len(r["steps"]) for r in records) / n, 3),
         "distinct_traces_per_problem": round(distinct, 3),
         **trace_metrics(records),
+        "diagnosis": breakdown(records),
         "gaming": {"premise_fixation_share": round(fixated / n, 4),
                    "skip_chain_share": round(skip_chain / len(steps), 4) if steps else 0.0,
                    "most_cited_premise": cited.most_common(1)[0][0] if cited else None},

@@ -164,10 +164,15 @@ def sample_records(problems: list, sampler: Sampler, s: SampleSettings, template
 
 def trace_record(problem, k: int, text: str) -> dict:
     """One line of samples.jsonl: the trace and its verdicts (docs/metrics.md)."""
+    from .causes import analyse
     parsed = parse_trace(text, len(problem.premises))
     result = verify_parsed(problem, parsed)
+    steps = parsed.steps[:len(result.steps)]
+    causes, local = (analyse(parsed, problem.formulas, problem.query_formula, [r.valid for r in result.steps])
+                     if problem.verifiable else ([None] * len(steps), [False] * len(steps)))
     return {"problem_id": problem.id, "sample": k, "hops": problem.hops, "gold": problem.label,
             "verifiable": problem.verifiable, "text": text, "label": result.label,
             "answer_correct": result.answer_correct, "valid": result.valid, "trace_verdict": parsed.verdict,
             "steps": [{"option": st.option, "args": st.args, "claim": st.claim, "verdict": st.verdict,
-                       "valid": r.valid, "reason": r.reason} for st, r in zip(parsed.steps, result.steps)]}
+                       "valid": r.valid, "reason": r.reason, "cause": c, "local_valid": lv}
+                      for st, r, c, lv in zip(steps, result.steps, causes, local)]}

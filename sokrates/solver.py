@@ -117,7 +117,7 @@ def apply_option(option: str, args: list, cited: list[Formula]) -> list[Formula]
 
 # ---------------------------------------------------------------- whole traces
 
-def _check_step(step: Step, known: list[Formula | None], established: list[bool],
+def check_step(step: Step, known: list[Formula | None], established: list[bool],
                 query: Formula, premises: list[Formula | None]) -> tuple[StepResult, Formula | None]:
     if step.verdict != "ok":
         return StepResult(False, f"{step.verdict}: {step.detail}"), None
@@ -155,7 +155,7 @@ def verify_trace(parsed: ParsedTrace, premises: list[Formula | None], query: For
     established = [f is not None for f in premises]
     results: list[StepResult] = []
     for step in parsed.steps:
-        result, claim = _check_step(step, known, established, query, premises)
+        result, claim = check_step(step, known, established, query, premises)
         results.append(result)
         if step.option != "CONCLUDE":  # every non-terminal step takes the next number, valid or not
             known.append(claim)

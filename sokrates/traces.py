@@ -62,19 +62,31 @@ def render_prompt(premises: list[str], query: str, template: str = "solve_compac
     return load_template(template).format(premises=numbered, query=query.rstrip(".") + ".")
 
 
-def render_trace(premises: list[str], proof: list[dict]) -> str:
-    """The Thought/Action text of a proof ([{"option", "args", "formula"}], ending in CONCLUDE)."""
+TRACE_STYLES = ("plain", "numbered")
+
+
+def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -> str:
+    """The Thought/Action text of a proof ([{"option", "args", "formula"}], ending in CONCLUDE).
+
+    `plain` restates each cited formula ("Fae is a kurpus. Each kurpus is a dumpus. So Fae is a dumpus.");
+    `numbered` writes each cited formula's number before it ("5. Fae is a kurpus. 3. Each kurpus is a
+    dumpus. So ..."), so choosing a premise is one token and the Action's arguments copy the Thought."""
+    if style not in TRACE_STYLES:
+        raise ValueError(f"unknown trace style {style!r}: use one of {TRACE_STYLES}")
     texts = [p.rstrip(".") for p in premises]
+
+    def cite(i) -> str:
+        text = texts[i] if isinstance(i, int) and 0 <= i < len(texts) else f"Formula {i}"
+        return f"{i}. {text}. " if style == "numbered" else f"{text}. "
     lines = []
     for step in proof:
         option, args = step["option"], step["args"]
         if option == "CONCLUDE":
-            last = f"{texts[-1]}. " if len(texts) > len(premises) else ""
+            last = cite(len(texts) - 1) if len(texts) > len(premises) else ""
             lines.append(f"Thought: {last}So the answer is {LABELS[args[0]]}.")
         else:
-            cited = [texts[a] if isinstance(a, int) and 0 <= a < len(texts) else f"Formula {a}"
-                     for a, kind in zip(args, OPTIONS.get(option, ())) if kind == "idx"]
-            lines.append("Thought: " + "".join(f"{c}. " for c in cited) + f"So {step['formula']}.")
+            cited = [a for a, kind in zip(args, OPTIONS.get(option, ())) if kind == "idx"]
+            lines.append("Thought: " + "".join(cite(a) for a in cited) + f"So {step['formula']}.")
             texts.append(step["formula"])
         lines.append(action_text(option, args))
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .io import DataError, write_json
-from .model import copy_meta, format_prompt, load_tokenizer, model_template
+from .model import copy_meta, format_prompt, load_tokenizer, model_template, write_meta
 
 
 @dataclass
@@ -48,6 +48,7 @@ class SFTSettings(TrainSettings):
     # Packing (TRL's best-fit decreasing) puts several examples in each row of max_length tokens, batch_size then
     # counts rows; attention stays within each example (transformers builds the block mask from position_ids).
     packing: bool = False
+    trace_style: str = "plain"   # how gold proofs are written (traces.TRACE_STYLES); recorded in the model's note
 
 
 @dataclass
@@ -114,7 +115,7 @@ def _train(trainer, setting: str) -> None:
                         f"Fix: lower {setting} in the run's config.yaml; earlier outputs are intact.") from None
 
 
-def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: float) -> dict:
+def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: float, **meta) -> dict:
     """Save the model atomically (tmp folder, then rename) in the base model's dtype (the master weights may
     be wider) and write summary.json. Under torchrun only the main process writes; the others wait for it."""
     import torch
@@ -133,6 +134,8 @@ def _finish(trainer, tokenizer, base: Path, out: Path, summary: dict, started: f
     if main:
         tokenizer.save_pretrained(str(tmp))
         copy_meta(base, tmp)
+        if meta:
+            write_meta(tmp, **meta)
         shutil.rmtree(out / "model", ignore_errors=True)
         tmp.rename(out / "model")
         shutil.rmtree(out / "trainer", ignore_errors=True)
@@ -167,8 +170,8 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model_dir)
     template = model_template(model_dir)
-    rows = [{"prompt": format_prompt(tokenizer, p.prompt(template)), "completion": p.target() + tokenizer.eos_token}
-            for p in problems if p.proof]
+    rows = [{"prompt": format_prompt(tokenizer, p.prompt(template)),
+             "completion": p.target(s.trace_style) + tokenizer.eos_token} for p in problems if p.proof]
     if not rows:
         raise DataError("no problem has a gold proof to train on. Fix: generate data with `sokrates data generate`.")
     (out / "metrics.jsonl").unlink(missing_ok=True)
@@ -186,7 +189,7 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
     summary = {"stage": "sft", "base_model": str(model_dir), "examples": len(rows), "tokens_per_epoch": tokens,
                "settings": asdict(s)}
-    return _finish(trainer, tokenizer, Path(model_dir), out, summary, started)
+    return _finish(trainer, tokenizer, Path(model_dir), out, summary, started, trace_style=s.trace_style)
 
 
 def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSettings | None = None,
