@@ -13,8 +13,8 @@ OPTIONS = {
     "plan": ["approve", "abort"],
     "data": ["proceed", "abort"],
     "sample": ["proceed", "adjust_temperature", "retrain", "abort"],
-    "pairs": ["proceed", "resample", "abort"],
-    "eval": ["continue", "next_iteration", "draft", "stop"],
+    "pairs": ["proceed", "resample", "retrain", "abort"],
+    "eval": ["continue", "next_iteration", "draft", "retrain", "stop"],
     "claims": ["revise", "mark_final"],
     "failure": ["retry", "retry_with_changes", "skip", "abort"],
 }
@@ -26,6 +26,35 @@ def _examples(samples: Path, k: int = 3) -> list[str]:
     records = read_jsonl(samples)
     picks = [r for r in records if r["valid"]][:1] + [r for r in records if not r["valid"]][: k - 1]
     return [f"{r['problem_id']} ({'valid' if r['valid'] else 'invalid'}):\n{r['text'].strip()}" for r in picks[:k]]
+
+
+# --yes follows a recommendation to resample or retrain this many times at one gate, then recommends stopping
+MAX_RESAMPLES = 2
+MAX_RETRAINS = 1
+
+
+def _tries(state: dict, gate: str, iteration, choice: str) -> int:
+    """How often `choice` was already taken at this gate for this iteration in the session."""
+    return sum(d["gate"] == gate and d.get("iteration") == iteration and d["choice"] == choice
+               for d in state.get("decisions", []))
+
+
+def _diagnosis(summary: dict) -> dict:
+    """What goes wrong first, for a gate's evidence: top causes, local step validity, first-error steps."""
+    from sokrates.causes import top_causes
+    d = summary.get("diagnosis")
+    if not d:
+        return {}
+    return {"first_errors": "; ".join(top_causes(d)) or "none",
+            "local_step_validity": format_rate(d["local_step_validity"]),
+            "first_error_step": d["first_error_step"]}
+
+
+def _config(run_dir: Path):
+    import yaml
+
+    from sokrates.loop import LoopConfig
+    return LoopConfig.from_dict(yaml.safe_load((run_dir / "config.yaml").read_text()) or {})
 
 
 def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
@@ -52,6 +81,7 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
                          "mean_steps": check["mean_steps"], "accuracy": format_rate(check["accuracy"]),
                          "step_validity": format_rate(check["step_validity"]), "trace_validity": format_rate(check["trace_validity"]),
                          "temperature": check["temperature"], "file": str(stage / "check.json")}
+        q["evidence"].update(_diagnosis(check))
         q["warnings"] = check["reasons"]
         q["examples"] = _examples(stage / "samples.jsonl")
         low_diversity = any("diversity" in r or "temperature is 0" in r for r in check["reasons"])
@@ -59,13 +89,25 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     elif name == "pairs":
         report = read_json(stage / "pairs.json")
         q["question"] = f"{report['pairs']} DPO pairs from {report['problems_with_pairs']}/{report['problems']} problems. Train DPO?"
-        q["evidence"] = report
+        q["evidence"] = dict(report)
         if report["problems_without_valid_sample"] > report["problems"] / 2:
             q["warnings"].append(f"{report['problems_without_valid_sample']} problems have no valid sample")
         share = report["chosen_gold_true_share"]
         if report["pairs"] and not 0.2 <= share <= 0.8:
             q["warnings"].append(f"pairs are unbalanced: {share:.0%} have gold label True")
-        q["recommended"] = "proceed" if report["pairs"] else "resample"
+        from sokrates.pairs import pairs_verdict
+        cfg = _config(run_dir)
+        enough, why = pairs_verdict(report, cfg.dpo.batch_size, cfg.dpo.epochs)
+        q["evidence"]["rule"] = why
+        if enough:
+            q["recommended"] = "proceed"
+        else:
+            q["warnings"].append(why)
+            q["recommended"] = ("resample" if _tries(state, "pairs", k, "resample") < MAX_RESAMPLES else
+                                "retrain" if _tries(state, "pairs", k, "retrain") < MAX_RETRAINS else "abort")
+            if q["recommended"] == "abort":
+                q["warnings"].append(f"still too few pairs after {MAX_RESAMPLES} resamplings and {MAX_RETRAINS} "
+                                     "retraining: DPO on them would not move the model; stopping")
     elif name == "eval":
         summary = read_json(stage / "eval" / "summary.json")
         q["question"] = f"Evaluation after {'SFT' if not k else f'DPO iteration {k}'} is done. What next?"
@@ -73,11 +115,20 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         q["evidence"]["file"] = str(stage / "eval" / "summary.json")
         if detail.get("comparison"):
             q["evidence"]["change"] = detail["comparison"]
+        q["evidence"].update(_diagnosis(summary))
         q["examples"] = _examples(stage / "eval" / "samples.jsonl")
         remaining = state["plan"][state["cursor"]:]
         if not remaining:
             q["options"].remove("continue")
         q["recommended"] = "continue" if remaining else "stop"
+        if not k and detail.get("at_chance"):
+            share = summary["majority_label_share"]["value"]
+            q["question"] = (f"The SFT model answers at chance (accuracy {format_rate(summary['accuracy'])}, always "
+                             f"answering the most common label scores {share:.3f}). DPO needs valid samples to learn from.")
+            q["warnings"].append("the SFT model is at chance: sampling and DPO from it are unlikely to help")
+            q["recommended"] = "retrain" if _tries(state, "eval", 0, "retrain") < MAX_RETRAINS else "stop"
+        else:
+            q["options"].remove("retrain")
     elif name == "claims":
         q["question"] = f"{detail['failed']} claim(s) in the draft do not check out. Mark the section final anyway?"
         q["evidence"] = {"report": detail.get("report"), "summary": detail.get("summary")}

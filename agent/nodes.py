@@ -130,9 +130,12 @@ def dpo(state: dict) -> dict:
 
 def evaluate(state: dict) -> dict:
     def work(run: Run, step: dict):
-        s = run.evaluate(step["iteration"])
+        from sokrates.metrics import at_chance
+        k = step["iteration"]
+        s = run.evaluate(k)
+        gate = {"name": "eval", "iteration": 0, "at_chance": True} if k == 0 and at_chance(s) else None
         return {"stage": s["stage"], "n_problems": s["n_problems"], **_figures(s),
-                "file": str(run.model_of(step["iteration"]).parent / "eval" / "summary.json")}, None
+                "file": str(run.model_of(k).parent / "eval" / "summary.json")}, gate
     return _execute(state, work)
 
 
@@ -188,8 +191,8 @@ def _ask(state: dict, name: str, detail: dict) -> dict:
     choice = answer.get("choice")
     if choice not in q["options"]:
         raise ValueError(f"{choice!r} is not an option of the {name} gate: {q['options']}")
-    decision = {"gate": name, "question": q["question"], "options": q["options"], "recommended": q["recommended"],
-                "choice": choice, "who": answer.get("who", "human"), "at": answer.get("at") or time.strftime("%Y-%m-%dT%H:%M:%S")}
+    decision = {"gate": name, "iteration": detail.get("iteration"), "question": q["question"], "options": q["options"],
+                "recommended": q["recommended"], "choice": choice, "who": answer.get("who", "human"), "at": answer.get("at") or time.strftime("%Y-%m-%dT%H:%M:%S")}
     log_of(state).decision(decision)
     return decision
 
@@ -223,12 +226,16 @@ def gate_sample(state: dict) -> dict:
         log_of(state).note("decision", f"sampling temperature set to {t}; resampling iteration {k}")
         out.update(_redo(state, [{"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
     elif d["choice"] == "retrain":
-        epochs = run.cfg.sft.epochs * 2
-        run.update({"sft.epochs": epochs})
-        log_of(state).note("tradeoff", f"SFT retrained with {epochs} epochs before DPO iteration {k}")
-        out.update(_redo(state, [{"step": "sft"}, {"step": "eval", "iteration": 0},
-                                 {"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
+        out.update(_retrain(state, run, k, [{"step": "sample", "iteration": k}, {"step": "check", "iteration": k}]))
     return out
+
+
+def _retrain(state: dict, run: Run, k: int, then: list[dict]) -> dict:
+    """SFT again with twice the epochs, evaluate it, then the `then` steps (the plan grows)."""
+    epochs = run.cfg.sft.epochs * 2
+    run.update({"sft.epochs": epochs})
+    log_of(state).note("tradeoff", f"SFT retrained with {epochs:g} epochs" + (f" before DPO iteration {k}" if k else ""))
+    return _redo(state, [{"step": "sft"}, {"step": "eval", "iteration": 0}, *then])
 
 
 def gate_pairs(state: dict) -> dict:
@@ -240,7 +247,11 @@ def gate_pairs(state: dict) -> dict:
     elif d["choice"] == "resample":
         run = open_run(state)
         run.update({"sample.samples_per_problem": run.cfg.sample.samples_per_problem * 2})
+        log_of(state).note("decision", f"resampling iteration {k} with {run.cfg.sample.samples_per_problem} samples "
+                                       "per problem")
         out.update(_redo(state, [{"step": s, "iteration": k} for s in ("sample", "check", "pairs")]))
+    elif d["choice"] == "retrain":
+        out.update(_retrain(state, open_run(state), k, [{"step": s, "iteration": k} for s in ("sample", "check", "pairs")]))
     return out
 
 
@@ -250,6 +261,8 @@ def gate_eval(state: dict) -> dict:
     out: dict = {"decisions": [d], "gate": None}
     if d["choice"] == "stop":
         out["status"] = "stopped"
+    elif d["choice"] == "retrain":
+        out.update(_retrain(state, open_run(state), 0, []))
     elif d["choice"] == "next_iteration":
         from .planner import _iteration_steps
         out.update(_redo(state, _iteration_steps(k + 1)))

@@ -22,7 +22,7 @@ from itertools import permutations
 
 from .logic import Formula
 from .solver import apply_option, check_step, parse_claim
-from .traces import OPTIONS, ParsedTrace
+from .traces import OPTIONS, ParsedTrace, strip_tag
 
 CAUSES = ("malformed", "cites_unestablished", "wrong_answer", "wrong_index", "premise_not_copied", "wrong_rule",
           "claim_not_following")
@@ -32,7 +32,7 @@ _SENTENCE = re.compile(r"[^.]+")
 def _restated(thought: str | None) -> list[Formula]:
     """The formulas a Thought restates before its "So" (numbers and unreadable sentences skipped)."""
     head = re.split(r"(?:^|[.,;:]\s*)so,?\s+", thought or "", flags=re.I)[0]
-    return [f for s in _SENTENCE.findall(head) if (f := parse_claim(s.strip())) is not None]
+    return [f for s in _SENTENCE.findall(head) if (f := parse_claim(strip_tag(s.strip()))) is not None]
 
 
 def _derivable_elsewhere(option: str, args: list, claim: Formula, known: list, established: list[bool]) -> bool:

@@ -16,7 +16,7 @@ from .metrics import rate
 _OPTION = re.compile(r'type="([A-Z_]+)"')
 _ARGS = re.compile(r'type="([A-Z_]+)" args="\[([^\]]*)\]"')
 _NUMBER = re.compile(r"\d+")
-_CLAIM = re.compile(r"So (.+?)\.\n")
+_CLAIM = re.compile(r"So (.+?)(?: \(\d+\))?\.\n")
 _THOUGHT = re.compile(r"Thought: (.*?)So ", re.S)
 _CITED = re.compile(r"(?:^|\. )(\d+\. )?([A-Z][^.]*)")
 KINDS = ("cited", "option", "index", "claim", "answer")

@@ -41,8 +41,18 @@ def summarize(records: list[dict]) -> dict:
     for r in records:
         by_hops[r["hops"]].append(r)
     from .causes import breakdown
+    labels = defaultdict(int)
+    for r in records:
+        labels[r["gold"]] += 1
     return {**trace_metrics(records), "by_hops": {str(h): trace_metrics(rs) for h, rs in sorted(by_hops.items())},
+            "majority_label_share": rate(max(labels.values(), default=0), len(records)),
             "diagnosis": breakdown(records)}
+
+
+def at_chance(summary: dict) -> bool:
+    """Accuracy no better than always answering the test set's most common label (its 95% interval reaches it)."""
+    majority = summary.get("majority_label_share", {}).get("value", 0.5)
+    return summary["accuracy"]["ci95_low"] <= majority
 
 
 def format_rate(m: dict, link=None) -> str:

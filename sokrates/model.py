@@ -22,7 +22,7 @@ class TinyModelConfig:
     tokenizer_corpus: int = 3000   # generated problems the BPE tokenizer is trained on
     # numbers as tokens of their own ("12" alike after a newline, a space or a bracket), so a premise number in
     # the prompt and the same number in a trace are one token: copying an index is then an exact copy
-    split_digits: bool = True
+    split_digits: bool = False
     seed: int = 0
 
 

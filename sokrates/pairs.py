@@ -37,3 +37,21 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
               "problems_without_valid_sample": no_valid, "problems_without_invalid_sample": no_invalid,
               "chosen_gold_true_share": round(true_share, 4), "gold_chosen": gold_chosen}
     return pairs, report
+
+
+# The rule the pairs gate applies: DPO needs enough optimizer steps on enough distinct problems to move a model.
+MIN_DPO_STEPS = 20          # optimizer steps (pairs / batch size x epochs)
+MIN_PROBLEM_SHARE = 0.05    # share of sampled problems that gave at least one pair
+
+
+def pairs_verdict(report: dict, batch_size: int, epochs: float) -> tuple[bool, str]:
+    """(enough, why): whether a pair set can move the model, and the figures behind the answer."""
+    steps = int(-(-report["pairs"] // max(1, batch_size)) * epochs)
+    share = report["problems_with_pairs"] / report["problems"] if report["problems"] else 0.0
+    why = (f"{report['pairs']} pairs from {report['problems_with_pairs']}/{report['problems']} problems ({share:.0%}) give "
+           f"{steps} DPO optimizer steps at batch size {batch_size} x {epochs:g} epochs")
+    if steps < MIN_DPO_STEPS or share < MIN_PROBLEM_SHARE:
+        return False, (f"{why}: too few to move the model (need >= {MIN_DPO_STEPS} steps and pairs from >= "
+                       f"{MIN_PROBLEM_SHARE:.0%} of problems)")
+    return True, why
+

@@ -62,22 +62,37 @@ def render_prompt(premises: list[str], query: str, template: str = "solve_compac
     return load_template(template).format(premises=numbered, query=query.rstrip(".") + ".")
 
 
-TRACE_STYLES = ("plain", "numbered")
+TRACE_STYLES = ("plain", "numbered", "tagged")
+_TAG = re.compile(r"\s*\(\d+\)\s*$")
+
+
+def strip_tag(sentence: str) -> str:
+    """A formula sentence without the "(N)" number tag of the tagged style."""
+    return _TAG.sub("", sentence)
+
+
+def _canonical(text: str) -> str:
+    """One fixed wording of a sentence the grammar reads ("Kurpuses are dumpuses" -> "Every kurpus is a dumpus")."""
+    from .logic import parse_sentence, render
+    f = parse_sentence(text)
+    return render(f, "every") if f is not None else text
 
 
 def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -> str:
     """The Thought/Action text of a proof ([{"option", "args", "formula"}], ending in CONCLUDE).
 
-    `plain` restates each cited formula ("Fae is a kurpus. Each kurpus is a dumpus. So Fae is a dumpus.");
-    `numbered` writes each cited formula's number before it ("5. Fae is a kurpus. 3. Each kurpus is a
-    dumpus. So ..."), so choosing a premise is one token and the Action's arguments copy the Thought."""
+    `plain` restates each cited formula as written ("Fae is a kurpus. Kurpuses are dumpuses. So Fae is a
+    dumpus."); `numbered` writes each cited formula's number before it ("5. Fae is a kurpus. 3. Kurpuses are
+    dumpuses. So ..."); `tagged` restates every formula in one fixed wording with its number after it, the
+    claim included ("Fae is a kurpus (5). Every kurpus is a dumpus (3). So Fae is a dumpus (8)."), so each
+    choice is a lookup by content and the Action's arguments copy numbers written in the Thought."""
     if style not in TRACE_STYLES:
         raise ValueError(f"unknown trace style {style!r}: use one of {TRACE_STYLES}")
     texts = [p.rstrip(".") for p in premises]
 
     def cite(i) -> str:
         text = texts[i] if isinstance(i, int) and 0 <= i < len(texts) else f"Formula {i}"
-        return f"{i}. {text}. " if style == "numbered" else f"{text}. "
+        return {"plain": f"{text}. ", "numbered": f"{i}. {text}. ", "tagged": f"{_canonical(text)} ({i}). "}[style]
     lines = []
     for step in proof:
         option, args = step["option"], step["args"]
@@ -86,7 +101,8 @@ def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -
             lines.append(f"Thought: {last}So the answer is {LABELS[args[0]]}.")
         else:
             cited = [a for a, kind in zip(args, OPTIONS.get(option, ())) if kind == "idx"]
-            lines.append("Thought: " + "".join(cite(a) for a in cited) + f"So {step['formula']}.")
+            claim = f"{step['formula']} ({len(texts)})" if style == "tagged" else step["formula"]
+            lines.append("Thought: " + "".join(cite(a) for a in cited) + f"So {claim}.")
             texts.append(step["formula"])
         lines.append(action_text(option, args))
     return "\n".join(lines) + "\n"
@@ -202,7 +218,7 @@ def parse_trace(text: str, n_premises: int) -> ParsedTrace:
                 step.verdict, step.detail = "missing_thought", "Action without a Thought before it"
             if option != "CONCLUDE" and pending_thought is not None:
                 m = _CLAIM.search(pending_thought)
-                step.claim = m.group(1).strip() if m else None
+                step.claim = strip_tag(m.group(1).strip()) if m else None
                 if step.claim is None and step.verdict == "ok":
                     step.verdict, step.detail = "missing_claim", 'the Thought states no "So <claim>."'
             if option == "CONCLUDE" and verdict == "ok":

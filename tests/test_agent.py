@@ -17,7 +17,7 @@ from agent.graph import db_path, mermaid, version
 from agent.session import Answerer, Session
 from agent.llm import LLMSettings
 
-from tests.conftest import TINY, agent
+from tests.conftest import LOOP_DECISIONS, TINY, agent
 
 
 def _values(ws: Path, session: str) -> dict:
@@ -39,6 +39,11 @@ def test_yes_session_runs_the_loop_end_to_end(finished_workspace):
     assert v["status"] == "done" and v["cursor"] == len(v["plan"])
     gates = {d["gate"]: d for d in v["decisions"]}
     assert gates["sample"]["who"] == "file" and gates["plan"]["who"] == "--yes"
+    # the tiny model is at chance and gives few pairs: the agent recommends retraining and resampling (the
+    # decisions file overrides both so the loop runs on)
+    first_eval = next(d for d in v["decisions"] if d["gate"] == "eval")
+    assert first_eval["iteration"] == 0 and first_eval["recommended"] == "retrain" and first_eval["choice"] == "continue"
+    assert gates["pairs"]["recommended"] == "resample" and gates["pairs"]["choice"] == "proceed"
     assert all(d["at"] for d in v["decisions"])
     assert json.loads((run / "dpo_iter1" / "pairs.json").read_text())["pairs"] >= 1
     assert (ws / "paper" / "results.md").is_file() and v["results"]["claims:"]["mismatch"] == 0
@@ -76,7 +81,7 @@ def test_killed_mid_step_resumes_without_rerunning_finished_steps(tmp_path):
     ws.mkdir()
     cfg = tmp_path / "slow.yaml"
     cfg.write_text(TINY.read_text().replace("sft: {epochs: 1,", "sft: {epochs: 60,"))
-    (tmp_path / "d.json").write_text('{"sample": "proceed"}')
+    (tmp_path / "d.json").write_text(LOOP_DECISIONS)
     cmd = [sys.executable, "-c", "from agent.cli import main; main()", "start", "run iteration 1", "--yes",
            "--decisions", str(tmp_path / "d.json"), "--config", str(cfg), "-w", str(ws)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from agent.session_log import SessionLog, redact
-from tests.conftest import TINY, agent
+from tests.conftest import LOOP_DECISIONS, TINY, agent
 
 
 def _log(ws: Path) -> str:
@@ -24,7 +24,7 @@ def test_log_is_live_at_the_first_gate_and_complete_after_the_session(tmp_path):
     assert "plan (rules): data → sft → eval (iteration 0) → paper → claims → sample (iteration 1)" in mid and "waiting at the plan gate" in mid
     assert "## Decisions" in mid and "- (none)" in mid  # nothing decided yet
     session = paused.stdout.split("session ", 1)[1].split()[0]
-    (tmp_path / "d.json").write_text('{"sample": "proceed"}')
+    (tmp_path / "d.json").write_text(LOOP_DECISIONS)
     done = agent(ws, "resume", session, "--choice", "approve", "--yes", "--decisions", str(tmp_path / "d.json"),
                  env={"OPENAI_API_KEY": "sk-live-secret-0123456789", "HF_TOKEN": "hf_plantedtoken987"})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

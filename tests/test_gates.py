@@ -1,0 +1,80 @@
+"""The agent's judgment on planted files: too few pairs are never recommended as "proceed" (resample twice,
+retrain once, then stop), and an SFT model at chance is retrained once, then the session stops."""
+import json
+
+import yaml
+
+from agent import gates
+from sokrates.loop import LoopConfig
+from sokrates.metrics import at_chance, rate, summarize
+
+from tests.test_causes import PROBLEM, trace_record
+
+
+def _run_dir(tmp_path, pairs: int, with_pairs: int, problems: int = 1000):
+    run = tmp_path / "runs" / "run1"
+    (run / "dpo_iter1").mkdir(parents=True)
+    (run / "config.yaml").write_text(yaml.safe_dump(LoopConfig().to_dict()))  # dpo: batch 16, 2 epochs
+    (run / "dpo_iter1" / "pairs.json").write_text(json.dumps({
+        "pairs": pairs, "problems": problems, "problems_with_pairs": with_pairs, "problems_without_valid_sample": problems - with_pairs,
+        "problems_without_invalid_sample": 0, "chosen_gold_true_share": 0.5, "gold_chosen": 0}))
+    return run
+
+
+def _decided(gate: str, iteration, *choices) -> dict:
+    return {"decisions": [{"gate": gate, "iteration": iteration, "choice": c} for c in choices], "plan": [], "cursor": 0}
+
+
+def test_enough_pairs_are_recommended_as_proceed(tmp_path):
+    q = gates.question("pairs", _decided("pairs", 1), _run_dir(tmp_path, 400, 300), {"iteration": 1})
+    assert q["recommended"] == "proceed" and "50 DPO optimizer steps" in q["evidence"]["rule"]
+
+
+def test_too_few_pairs_resample_twice_then_retrain_then_stop(tmp_path):
+    run = _run_dir(tmp_path, 34, 17)  # the demo's first iteration: 3 batches x 2 epochs
+    expected = [((), "resample"), (("resample",), "resample"), (("resample", "resample"), "retrain"),
+                (("resample", "resample", "retrain"), "abort")]
+    for before, recommended in expected:
+        q = gates.question("pairs", _decided("pairs", 1, *before), run, {"iteration": 1})
+        assert q["recommended"] == recommended, before
+        assert any("too few to move the model" in w for w in q["warnings"])
+    # another iteration's retries do not count
+    assert gates.question("pairs", _decided("pairs", 2, "resample", "resample"), run, {"iteration": 1})["recommended"] == "resample"
+
+
+def test_pairs_from_few_problems_are_too_few_even_when_many(tmp_path):
+    q = gates.question("pairs", _decided("pairs", 1), _run_dir(tmp_path, 600, 30), {"iteration": 1})
+    assert q["recommended"] == "resample"  # 3% of the problems
+
+
+def _sft_eval(tmp_path, texts: list[str]):
+    run = tmp_path / "runs" / "run1"
+    (run / "sft" / "eval").mkdir(parents=True)
+    summary = {"stage": "sft", **summarize([trace_record(PROBLEM, k, t) for k, t in enumerate(texts)])}
+    (run / "sft" / "eval" / "summary.json").write_text(json.dumps(summary))
+    return run, summary
+
+
+def test_at_chance_is_the_majority_label_inside_the_accuracy_interval():
+    assert at_chance({"accuracy": rate(150, 300), "majority_label_share": rate(150, 300)})
+    assert at_chance({"accuracy": rate(165, 300), "majority_label_share": rate(150, 300)})
+    assert not at_chance({"accuracy": rate(240, 300), "majority_label_share": rate(150, 300)})
+
+
+def test_sft_at_chance_is_retrained_once_then_the_session_stops(tmp_path):
+    wrong = PROBLEM.target().replace("answer is True", "answer is False").replace('args="[0]"', 'args="[1]"')
+    run, summary = _sft_eval(tmp_path, [wrong] * 20)
+    assert at_chance(summary)
+    detail = {"iteration": 0, "at_chance": True}
+    state = {**_decided("eval", 0), "plan": [{"step": "paper"}]}
+    q = gates.question("eval", state, run, detail)
+    assert q["recommended"] == "retrain" and "at chance" in q["question"]
+    assert "first_errors" in q["evidence"] and "wrong_answer" in q["evidence"]["first_errors"]
+    state = {**_decided("eval", 0, "retrain"), "plan": [{"step": "paper"}]}
+    assert gates.question("eval", state, run, detail)["recommended"] == "stop"
+
+
+def test_a_later_eval_gate_offers_no_retrain(tmp_path):
+    run, _ = _sft_eval(tmp_path, [PROBLEM.target()] * 20)
+    q = gates.question("eval", {**_decided("eval", 0), "plan": []}, run, {"iteration": 0})
+    assert "retrain" not in q["options"] and q["recommended"] == "stop"
