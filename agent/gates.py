@@ -103,6 +103,9 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
             q["recommended"] = "proceed"
         else:
             q["warnings"].append(why)
+            if not (cfg.later_first_error_pairs or cfg.gold_chosen_fallback):
+                q["warnings"].append("later_first_error_pairs: true in the run's config.yaml would also pair invalid "
+                                     "traces by where their first error comes (a change to the method, named in the draft)")
             q["recommended"] = ("resample" if _tries(state, "pairs", k, "resample") < MAX_RESAMPLES else
                                 "retrain" if _tries(state, "pairs", k, "retrain") < MAX_RETRAINS else "abort")
             if q["recommended"] == "abort":
@@ -122,9 +125,9 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
             q["options"].remove("continue")
         q["recommended"] = "continue" if remaining else "stop"
         if not k and detail.get("at_chance"):
-            share = summary["majority_label_share"]["value"]
-            q["question"] = (f"The SFT model answers at chance (accuracy {format_rate(summary['accuracy'])}, always "
-                             f"answering the most common label scores {share:.3f}). DPO needs valid samples to learn from.")
+            q["question"] = ("The SFT model answers at chance: its accuracy interval reaches the score of always giving "
+                             "the most common answer. DPO needs valid samples to learn from. What next?")
+            q["evidence"]["majority_label_share"] = format_rate(summary["majority_label_share"])
             q["warnings"].append("the SFT model is at chance: sampling and DPO from it are unlikely to help")
             q["recommended"] = "retrain" if _tries(state, "eval", 0, "retrain") < MAX_RETRAINS else "stop"
         else:

@@ -127,6 +127,8 @@ class SessionLog:
         for m in ("accuracy", "step_validity", "trace_validity"):
             if isinstance(result.get(m), dict):
                 figures[m] = format_rate(result[m], rel and (lambda f, t, m=m: f"[{t}]({rel}#{m}.{f})"))
+        if step["step"] in ("eval", "check") and rel:
+            figures.update(_diagnosis_figures(read_json(source), rel))
         for key in ("final_loss", "pairs", "examples", "train", "test", "errors", "n_samples", "verdict",
                     "problems_with_pairs", "verified", "mismatch", "unsupported"):
             if key in result and result[key] is not None:
@@ -147,6 +149,13 @@ class SessionLog:
         event = {"step": step["step"], "iteration": k, "figures": figures, "links": links, "wall_s": round(wall_s, 1),
                  "command": COMMANDS.get(step["step"], "").format(run=run, k=k), "examples": examples,
                  "comparison": result.get("comparison")}
+        kinds = result.get("kinds") or {}
+        if step["step"] == "pairs" and (kinds.get("gold") or kinds.get("later_first_error")):
+            used = [text for kind, text in (("gold", "gold proofs as chosen traces (gold_chosen_fallback)"),
+                                            ("later_first_error", "pairs of two invalid traces, the later first error "
+                                                                  "chosen (later_first_error_pairs)")) if kinds.get(kind)]
+            self.record["events"].append({"kind": "tradeoff", "time": time.strftime("%H:%M:%S"),
+                                          "text": f"method change in DPO iteration {k}: " + "; ".join(used)})
         if step["step"] == "check" and result.get("reasons"):
             for reason in result["reasons"]:
                 self.record["events"].append({"kind": "issue", "time": time.strftime("%H:%M:%S"), "text": f"sample check ({k}): {reason}"})
@@ -186,6 +195,13 @@ class SessionLog:
         claims = results.get("claims:", {})
         if claims and (claims.get("mismatch") or claims.get("unsupported")):
             steps.append(f"fix {claims['mismatch'] + claims['unsupported']} paper claim(s) that do not check out")
+        last = (state.get("decisions") or [{}])[-1]
+        if status in ("aborted", "stopped") and last.get("gate") == "eval" and last.get("iteration") == 0:
+            steps.append("the SFT model stayed at chance after retraining: DPO needs valid samples. Read the first-error "
+                         "causes above; train longer or a larger model (`--model DIR`, a local model folder)")
+        elif status in ("aborted", "stopped") and last.get("gate") == "pairs":
+            steps.append("too few DPO pairs after resampling and retraining: the SFT model rarely writes a valid trace; "
+                         "improve SFT first (see the first-error causes above)")
         if status in ("aborted", "stopped"):
             steps.append("review the decisions above; `sokrates-agent start` with a new goal when ready")
         return steps
@@ -294,3 +310,15 @@ class SessionLog:
             import yaml
             self.record["model"] = (yaml.safe_load(cfg.read_text()) or {}).get("model") or "embedded tiny Llama"
         write_text(self.path, self.render())
+
+
+def _diagnosis_figures(summary: dict, rel: str) -> dict:
+    """Local step validity and the commonest causes of traces' first errors (counts), each number linked to its key."""
+    d = summary.get("diagnosis")
+    if not d:
+        return {}
+    top = sorted(d.get("first_error_causes", {}).items(), key=lambda kv: -kv[1])[:3]
+    return {"local_step_validity": format_rate(d["local_step_validity"],
+                                                lambda f, t: f"[{t}]({rel}#diagnosis.local_step_validity.{f})"),
+            "first_errors": ", ".join(f"{c} [{n}]({rel}#diagnosis.first_error_causes.{c})" for c, n in top) or "none"}
+

@@ -50,6 +50,8 @@ class LoopConfig:
     dpo_problems: int = 1000          # training problems sampled per DPO iteration
     pairs_per_problem: int = 2
     gold_chosen_fallback: bool = False  # a problem with no valid sample pairs its gold proof against a failure
+    # a problem with no valid sample pairs its latest-first-error sample against an earlier one (changes the method)
+    later_first_error_pairs: bool = False
     data: DataSettings = field(default_factory=DataSettings)
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
     sft: SFTSettings = field(default_factory=SFTSettings)
@@ -253,12 +255,14 @@ class Run:
             prompts = {p.id: p.prompt(template) for p in problems}
             style = model_trace_style(model)
             gold = {p.id: p.target(style) for p in problems} if self.cfg.gold_chosen_fallback else None
-            pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem, gold)
+            pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem, gold,
+                                        self.cfg.later_first_error_pairs)
             write_jsonl(out / "pairs.jsonl", pairs)
             write_json(out / "pairs.json", report)
             return report
         return run_step(out, "pairs", {"pairs_per_problem": self.cfg.pairs_per_problem,
-                                       "gold_chosen_fallback": self.cfg.gold_chosen_fallback}, [samples],
+                                       "gold_chosen_fallback": self.cfg.gold_chosen_fallback,
+                                       "later_first_error_pairs": self.cfg.later_first_error_pairs}, [samples],
                         [out / "pairs.jsonl"], make, self.log)
 
     def dpo(self, iteration: int) -> dict:

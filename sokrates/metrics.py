@@ -43,7 +43,7 @@ def summarize(records: list[dict]) -> dict:
     from .causes import breakdown
     labels = defaultdict(int)
     for r in records:
-        labels[r["gold"]] += 1
+        labels[r.get("gold")] += 1
     return {**trace_metrics(records), "by_hops": {str(h): trace_metrics(rs) for h, rs in sorted(by_hops.items())},
             "majority_label_share": rate(max(labels.values(), default=0), len(records)),
             "diagnosis": breakdown(records)}

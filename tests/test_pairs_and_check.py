@@ -51,3 +51,22 @@ def test_check_flags_skip_chain_gaming():
     assert report["gaming"]["skip_chain_share"] > 0.5
     assert report["gaming"]["premise_fixation_share"] > 0.5
     assert report["verdict"] in ("warn", "fail") and any("gaming" in r for r in report["reasons"])
+
+
+def test_later_first_error_pairs_only_when_asked_and_only_without_a_valid_sample():
+    problems = generate(GeneratorConfig(n=2, seed=4))
+    gold = [p.target() for p in problems]
+    steps = gold[1].split("Thought:")[1:]
+    one_right = "Thought:" + steps[0] + CONCLUDE_ONLY.replace("True", "False").replace("[0]", "[1]")  # first step valid
+    texts = [[gold[0], CONCLUDE_ONLY], [one_right, CONCLUDE_ONLY, ""]]
+    prompts = {p.id: p.prompt() for p in problems}
+    records = _records(problems, texts)
+    assert [len(r["steps"]) and r["steps"][0]["valid"] for r in records[2:4]] == [True, False]
+    plain, report = build_pairs(records, prompts)
+    assert report["problems_with_pairs"] == 1 and report["kinds"]["later_first_error"] == 0
+    pairs, report = build_pairs(records, prompts, later_first_error=True)
+    prefix = [p for p in pairs if p["kind"] == "later_first_error"]
+    assert report["problems_with_pairs"] == 2 and report["prefix_pairs_problems"] == 1
+    assert [p["chosen"] for p in prefix] == [one_right, one_right]  # against both earlier failures
+    assert {p["rejected"] for p in prefix} == {CONCLUDE_ONLY, ""}
+    assert [p["kind"] for p in pairs if p["problem_id"] == problems[0].id] == ["valid"]
