@@ -108,12 +108,45 @@ def check_examples(examples: list[Example], tokenizer=None, max_length: int | No
                                "deduplicate the file"))
         else:
             seen[key] = ex
-        if tokenizer is not None and max_length:
-            n = len(tokenizer(ex.prompt + ex.target)["input_ids"])
-            if n > max_length:
-                out.append(Finding("error", "truncated_target", ex.line, f"{n} tokens exceed max_length {max_length}: "
-                                   "the end of the target (its CONCLUDE) would be cut", "raise max_length or drop long records"))
+    if tokenizer is not None and max_length:
+        out += length_findings(examples, tokenizer, max_length)
     out += _dataset_findings(examples)
+    return out
+
+
+def example_lengths(ex: Example, tokenizer) -> tuple[int, int]:
+    """(prompt tokens, prompt + completion tokens) of what the trainer reads: the prompt through the model's chat
+    template when it has one, the completion with the end-of-sequence token."""
+    from .model import format_prompt
+    prompt = format_prompt(tokenizer, ex.prompt)
+    eos = getattr(tokenizer, "eos_token", None) or ""
+    return len(tokenizer(prompt)["input_ids"]), len(tokenizer(prompt + ex.target + eos)["input_ids"])
+
+
+SHOWN_LONG = 5  # long records named one by one; the rest are counted in the summary
+
+
+def length_findings(examples: list[Example], tokenizer, max_length: int, setting: str = "sft.max_length",
+                    positions: int | None = None) -> list[Finding]:
+    """Examples the trainer would cut at `max_length` tokens (TRL keeps the prompt and drops an example whose
+    completion is cut away entirely): a few named by line, one summary with the value of `setting` that fits."""
+    lengths = [(ex, *example_lengths(ex, tokenizer)) for ex in examples]
+    long = [(ex, p, n) for ex, p, n in lengths if n > max_length]
+    if not long:
+        return []
+    out = [Finding("error", "truncated_target", ex.line, f"{n} tokens (prompt {p}) exceed {setting}={max_length}: "
+                   + ("the whole completion would be cut and the example dropped" if p >= max_length else
+                      "the end of the completion (its CONCLUDE) would be cut"), f"raise {setting} or drop long records")
+           for ex, p, n in long[:SHOWN_LONG]]
+    ex, p, n = max(long, key=lambda x: x[2])
+    dropped = sum(p >= max_length for _, p, _ in long)
+    fix = f"set {setting}: {n} (or more) in the run's config.yaml"
+    if positions and n > positions:
+        fix = (f"the model holds only {positions} positions, fewer than the {n} needed: use a shorter prompt template "
+               "or a model with more positions")
+    out.append(Finding("error", "truncated_target", None, f"{len(long)} of {len(examples)} examples exceed {setting}="
+                       f"{max_length} tokens ({dropped} of them with the prompt alone, so training would drop them; "
+                       f"longest {n} tokens, line {ex.line})", fix))
     return out
 
 

@@ -149,7 +149,6 @@ class Run:
         out = self.dir / "data"
 
         def make() -> dict:
-            from .data_check import check_file
             gen = dict(min_hops=d.min_hops, max_hops=d.max_hops, tollens_ratio=d.tollens_ratio,
                        and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio, distractors=d.distractors)
             train_distractors = d.distractors if d.train_distractors is None else d.train_distractors
@@ -159,13 +158,33 @@ class Run:
                     if (tuple(p.premises), p.query) not in seen]
             write_problems(self.train_file, train)
             write_problems(self.test_file, test)
-            findings = check_file(self.train_file, model_template(self.base_model_dir) if self.cfg.model else "solve_compact")
+            findings = sorted(self._check_data(), key=lambda f: f.line is not None)  # file-level summaries first
             report = {"train": len(train), "test": len(test), "errors": sum(f.severity == "error" for f in findings),
                       "warnings": sum(f.severity == "warning" for f in findings),
                       "findings": [f.format(self.train_file) for f in findings][:50]}
             write_json(out / "check.json", report)
             return report
-        return run_step(out, "data", asdict(d), [], [self.train_file, self.test_file, out / "check.json"], make, self.log)
+        checked = {**asdict(d), "model": self.cfg.model, "sft.max_length": self.cfg.sft.max_length,
+                   "sft.trace_style": self.cfg.sft.trace_style}  # what the check reads besides the data settings
+        return run_step(out, "data", checked, [], [self.train_file, self.test_file, out / "check.json"], make, self.log)
+
+    def _check_data(self) -> list:
+        """The data check on what SFT will read: the training problems in the model's own prompt template and chat
+        template, tokenized by its tokenizer, against sft.max_length (or the model's positions when unset)."""
+        from .data_check import Example, check_file, length_findings
+        from .model import load_tokenizer, model_positions
+        self.base_model()
+        model = self.base_model_dir
+        template = model_template(model) if self.cfg.model else "solve_compact"
+        findings = check_file(self.train_file, template)
+        if not any(f.code == "empty" for f in findings):
+            examples = [Example(i + 1, p.prompt(template), p.target(self.cfg.sft.trace_style), p.label, p)
+                        for i, p in enumerate(read_problems(self.train_file)) if p.proof]
+            positions = model_positions(model)
+            limit = self.cfg.sft.max_length or positions
+            if limit:
+                findings += length_findings(examples, load_tokenizer(model), limit, "sft.max_length", positions)
+        return findings
 
     @property
     def base_model_dir(self) -> Path:

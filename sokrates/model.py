@@ -81,6 +81,15 @@ def check_model_dir(path: str | Path) -> Path:
     return path
 
 
+def model_positions(path: str | Path) -> int | None:
+    """How many positions a local model holds (max_position_embeddings / n_positions of its config.json)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return None
+    data = json.loads(config.read_text())
+    return data.get("max_position_embeddings") or data.get("n_positions")
+
+
 def load_tokenizer(path: str | Path):
     from transformers import AutoTokenizer
     path = Path(path)

@@ -20,7 +20,7 @@ class TrainSettings:
     epochs: float = 1.0
     learning_rate: float = 1e-4
     batch_size: int = 16
-    max_length: int = 512
+    max_length: int | None = None   # tokens per example; None: the longest example of the data (see fit_max_length)
     warmup_ratio: float = 0.02
     scheduler: str = "constant_with_warmup"
     adam_beta2: float = 0.95
@@ -82,6 +82,20 @@ def _on_gpu(flag: bool | None) -> bool:
     return torch.cuda.is_available() if flag is None else flag
 
 
+def fit_max_length(tokenizer, texts: list[str], s: TrainSettings, model_dir, setting: str) -> int:
+    """The max_length to train with: the configured one, or the longest text's token count when unset. Refuses
+    examples longer than the model's positions (naming the length needed) before any training. (A packed row may
+    be longer: positions restart with each example in it.)"""
+    from .model import model_positions
+    longest = max((len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts), default=0)
+    positions = model_positions(model_dir)
+    if positions and longest > positions:
+        raise DataError(f"{model_dir}: the longest example needs {longest} tokens ({setting}) but the model holds "
+                        f"{positions} positions. Fix: a shorter prompt template, shorter problems, or a model with "
+                        "more positions.")
+    return s.max_length or longest
+
+
 def _common_args(out: Path, s, **extra) -> dict:
     import torch
     if _on_gpu(s.torch_compile):
@@ -92,7 +106,7 @@ def _common_args(out: Path, s, **extra) -> dict:
     return dict(output_dir=str(out / "trainer"), num_train_epochs=s.epochs, learning_rate=s.learning_rate,
                 per_device_train_batch_size=s.batch_size, logging_steps=s.logging_steps, seed=s.seed,
                 lr_scheduler_type=s.scheduler, warmup_steps=s.warmup_ratio, adam_beta2=s.adam_beta2,
-                save_strategy="no", report_to=[], logging_first_step=True, bf16=torch.cuda.is_available(), max_length=s.max_length,
+                save_strategy="no", report_to=[], logging_first_step=True, bf16=torch.cuda.is_available(),
                 disable_tqdm=False, dataloader_num_workers=0, torch_compile=_on_gpu(s.torch_compile), **extra)
 
 
@@ -179,7 +193,9 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     if _on_gpu(s.group_by_length):  # transformers 5.2x names it train_sampling_strategy, earlier group_by_length
         grouping = ({"train_sampling_strategy": "group_by_length"} if "train_sampling_strategy" in SFTConfig.__dataclass_fields__
                     else {"group_by_length": True})
-    args = SFTConfig(**_common_args(out, s, weight_decay=s.weight_decay, completion_only_loss=True, packing=s.packing,
+    max_length = fit_max_length(tokenizer, [r["prompt"] + r["completion"] for r in rows], s, model_dir, "sft.max_length")
+    args = SFTConfig(**_common_args(out, s, max_length=max_length, weight_decay=s.weight_decay, completion_only_loss=True,
+                                    packing=s.packing,
                                     # compiled: lengths padded to a multiple of 64 so only a few shapes compile
                                     pad_to_multiple_of=64 if _on_gpu(s.torch_compile) else None, **grouping))
     started = time.time()
@@ -188,7 +204,7 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     _train(trainer, "sft.batch_size")
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
     summary = {"stage": "sft", "base_model": str(model_dir), "examples": len(rows), "tokens_per_epoch": tokens,
-               "settings": asdict(s)}
+               "max_length": max_length, "max_length_from_data": s.max_length is None, "settings": asdict(s)}
     return _finish(trainer, tokenizer, Path(model_dir), out, summary, started, trace_style=s.trace_style)
 
 
@@ -209,13 +225,17 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     rows = [{"prompt": format_prompt(tokenizer, p["prompt"]), "chosen": p["chosen"] + eos, "rejected": p["rejected"] + eos}
             for p in pairs]
     (out / "metrics.jsonl").unlink(missing_ok=True)
-    args = DPOConfig(**_common_args(out, s, beta=s.beta, precompute_ref_log_probs=s.precompute_ref_log_probs))
+    max_length = fit_max_length(tokenizer, [r["prompt"] + max(r["chosen"], r["rejected"], key=len) for r in rows], s,
+                                model_dir, "dpo.max_length")
+    args = DPOConfig(**_common_args(out, s, max_length=max_length, beta=s.beta,
+                                    precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
     trainer = DPOTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=_on_disk(rows, out / "trainer" / "pairs"),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
     _train(trainer, "dpo.batch_size")
     last = [h for h in trainer.state.log_history if "rewards/accuracies" in h]
-    summary = {"stage": "dpo", "base_model": str(model_dir), "pairs": len(rows), "settings": asdict(s),
+    summary = {"stage": "dpo", "base_model": str(model_dir), "pairs": len(rows), "max_length": max_length,
+               "max_length_from_data": s.max_length is None, "settings": asdict(s),
                "final_reward_accuracy": last[-1]["rewards/accuracies"] if last else None,
                "final_reward_margin": last[-1].get("rewards/margins") if last else None}
     return _finish(trainer, tokenizer, Path(model_dir), out, summary, started)

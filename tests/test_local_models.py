@@ -1,0 +1,64 @@
+"""A user's own local model (issue: a GPT-2 whose long prompt template made TRL drop every example): the data
+check reads what the trainer reads, names sft.max_length and the value that fits, and an unset max_length is
+taken from the data, so SFT runs."""
+import json
+
+import pytest
+
+from sokrates.io import read_json
+from sokrates.loop import LoopConfig, Run
+from sokrates.model import TinyModelConfig, build_tokenizer, model_template
+
+
+
+@pytest.fixture(scope="module")
+def gpt2(tmp_path_factory):
+    """Random GPT-2s with the embedded tokenizer beside them and no template note: they get the long `solve`
+    template, as a user's model folder would (its prompt alone is ~700 tokens with this tokenizer)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+    tok = build_tokenizer(TinyModelConfig())
+
+    def make(positions: int):
+        out = tmp_path_factory.mktemp(f"gpt2_{positions}")
+        GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=1, n_head=2, n_positions=positions, vocab_size=len(tok),
+                                   bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)).save_pretrained(out)
+        tok.save_pretrained(out)
+        assert model_template(out) == "solve"
+        return out
+    return make
+
+
+def _run(tmp_path, model, **sft) -> Run:
+    cfg = LoopConfig.from_dict({"model": str(model), "data": {"n_train": 24, "n_test": 4, "max_hops": 2},
+                                "sft": {"epochs": 1, "batch_size": 8, "logging_steps": 1, **sft}})
+    run = Run(tmp_path, cfg, log=lambda m: None)
+    run.save_config()
+    return run
+
+
+def _needed(summary: str, before: str) -> int:
+    return int(summary.split(before)[1].split()[0])
+
+
+def test_the_data_check_names_max_length_and_the_value_that_fits(tmp_path, gpt2):
+    report = _run(tmp_path, gpt2(1024), max_length=512).data()
+    summary = report["findings"][0]
+    assert report["errors"] >= 1 and "24 of 24 examples exceed sft.max_length=512" in summary
+    assert "24 of them with the prompt alone, so training would drop them" in summary
+    assert 512 < _needed(summary, "Fix: set sft.max_length: ") <= 1024
+
+
+def test_a_model_with_too_few_positions_stops_before_sft_with_the_length_needed(tmp_path, gpt2):
+    summary = _run(tmp_path, gpt2(768)).data()["findings"][0]  # the issue's GPT-2: n_positions 768
+    assert "the model holds only 768 positions, fewer than the " in summary
+    assert _needed(summary, "fewer than the ") > 768
+
+
+def test_an_unset_max_length_comes_from_the_data_and_sft_runs(tmp_path, gpt2):
+    run = _run(tmp_path, gpt2(1024))
+    assert run.data()["errors"] == 0
+    summary = run.sft()
+    assert summary["max_length_from_data"] and 512 < summary["max_length"] <= 1024
+    assert summary["steps"] == 3 and (run.stage_dir("sft") / "model" / "config.json").is_file()
+    assert json.loads((run.stage_dir("sft") / "model" / "sokrates_model.json").read_text())["trace_style"] == "plain"
+    assert read_json(run.stage_dir("sft") / "summary.json")["examples"] == 24
