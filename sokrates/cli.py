@@ -131,6 +131,9 @@ def sft(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
         model: Optional[Path] = typer.Option(None, help="A local model folder (default: the embedded tiny model)."),
         epochs: Optional[float] = None, learning_rate: Optional[float] = None):
     """Prepare data (when missing) and fine-tune on gold traces with TRL's SFTTrainer."""
+    if model is not None:
+        from .model import check_model_dir
+        check_model_dir(model)  # before anything is saved into the run's config
     run = _run(workspace, run_id, create=True, settings={"model": str(model) if model else None, "sft.epochs": epochs,
                                                          "sft.learning_rate": learning_rate})
     run.save_config()
@@ -190,25 +193,33 @@ def _figures(summary: dict) -> str:
 
 
 @app.command("loop")
-def loop(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
+def loop(workspace: Path = WORKSPACE,
+         run_id: Optional[str] = typer.Option(None, "--run-id", help="The run folder under runs/ (default: the "
+                                                                      "config's run_id, else run1)."),
          model: Optional[Path] = typer.Option(None, help="A local model folder (default: the embedded tiny model)."),
          iterations: Optional[int] = typer.Option(None, help="DPO iterations."),
          config: Optional[Path] = typer.Option(None, help="A YAML config (see runs/<id>/config.yaml)."),
          proceed: bool = typer.Option(False, help="Go on past a failed data or sample check."),
          ):
     """The whole loop: data -> SFT -> eval -> (sample -> check -> pairs -> DPO -> eval) x iterations.
-    Finished steps are skipped on a re-run."""
+    Finished steps are skipped on a re-run. Flags given on the command line win over --config."""
+    from dataclasses import replace
+
     from .loop import GateStop, LoopConfig, Run
+    if model is not None:
+        from .model import check_model_dir
+        check_model_dir(model)
+    flags = {"model": str(model) if model else None, "iterations": iterations}
     if config is not None:
         import yaml
         try:
             cfg = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {})
         except (OSError, yaml.YAMLError) as err:
             raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}).") from None
-        run = Run(workspace, cfg)
+        run = Run(workspace, replace(cfg, run_id=run_id or cfg.run_id))
+        run.update(flags)
     else:
-        run = _run(workspace, run_id, create=True, settings={"model": str(model) if model else None,
-                                                             "iterations": iterations})
+        run = _run(workspace, run_id or "run1", create=True, settings=flags)
     try:
         results = run.loop(proceed=proceed)
     except GateStop as stop:

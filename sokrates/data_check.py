@@ -78,6 +78,7 @@ def _to_example(record: dict, template: str, out: list[Finding]) -> Example | No
 def check_examples(examples: list[Example], tokenizer=None, max_length: int | None = None) -> list[Finding]:
     out: list[Finding] = []
     seen: dict[str, Example] = {}
+    ids: dict[str, int] = {}
     for ex in examples:
         if len(ex.prompt) < MIN_PROMPT_CHARS:
             out.append(Finding("error", "short_input", ex.line, f"the input is {len(ex.prompt)} characters",
@@ -99,6 +100,12 @@ def check_examples(examples: list[Example], tokenizer=None, max_length: int | No
                 why = next((r.reason for r in result.steps if not r.valid), parsed.detail or "answer differs from label")
                 out.append(Finding("error", "invalid_gold", ex.line, f"the gold proof does not verify: {why}",
                                    "regenerate the proof with `sokrates data generate` or fix its indices"))
+        pid = ex.problem.id if ex.problem else None
+        if pid is not None and pid in ids:
+            out.append(Finding("error", "duplicate_id", ex.line, f"problem id {pid!r} is also on line {ids[pid]}",
+                               "give every problem its own id: traces are matched to problems by id"))
+        elif pid is not None:
+            ids[pid] = ex.line
         key = ex.prompt
         if key in seen:
             first = seen[key]

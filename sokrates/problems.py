@@ -165,6 +165,11 @@ def generate_problem(seed: int, index: int, cfg: GeneratorConfig) -> Problem:
 
 
 def generate(cfg: GeneratorConfig) -> list[Problem]:
+    if cfg.n < 1:
+        raise DataError(f"cannot generate {cfg.n} problems. Fix: ask for at least 1 (--n).")
+    if not 1 <= cfg.min_hops <= cfg.max_hops:
+        raise DataError(f"hops must satisfy 1 <= min_hops <= max_hops, got min_hops={cfg.min_hops}, "
+                        f"max_hops={cfg.max_hops}. Fix: swap or correct --min-hops/--max-hops.")
     return [generate_problem(cfg.seed, i, cfg) for i in range(cfg.n)]
 
 
@@ -231,7 +236,11 @@ def load_folio(path: str | Path) -> list[Problem]:
     for answer accuracy only, never for step validity."""
     path = Path(path)
     problems = []
-    for i, rec in enumerate(_read_any_json(path)):
+    records = _read_any_json(path)
+    if isinstance(records, dict):
+        raise DataError(f"{path}: one JSON object, not a list of FOLIO records. Fix: pass a JSON list or JSON Lines "
+                        "file of records with premises/conclusion/label.")
+    for i, rec in enumerate(records):
         if "premises" not in rec or "conclusion" not in rec:
             raise DataError(f"{path}: record {i + 1} lacks 'premises' or 'conclusion' (fields: {sorted(rec)}).")
         premises = rec["premises"] if isinstance(rec["premises"], list) else \
@@ -266,4 +275,7 @@ def load_problems(path: str | Path, fmt: str = "auto") -> list[Problem]:
     loaders = {"sokrates": read_problems, "prontoqa": load_prontoqa, "folio": load_folio}
     if fmt not in loaders:
         raise DataError(f"unknown format {fmt!r}. Fix: use one of {sorted(loaders)} or auto.")
-    return loaders[fmt](path)
+    problems = loaders[fmt](path)
+    if not problems:
+        raise DataError(f"{path}: no problems in the file. Fix: check that it is the right file and format ({fmt}).")
+    return problems

@@ -33,3 +33,47 @@ def test_bad_input_is_one_line_naming_file_and_line(tmp_path):
     assert out.returncode == 2 and f"{bad}:2" in out.stderr and len(out.stderr.strip().splitlines()) == 1
     checked = _run("data", "check", str(bad))
     assert checked.returncode == 1 and "bad.jsonl:2" in checked.stdout
+
+
+def test_impossible_generator_requests_are_one_line_errors(tmp_path):
+    for args in (["--n", "-5"], ["--min-hops", "6", "--max-hops", "2"]):
+        out = _run("data", "generate", "--out", str(tmp_path / "p.jsonl"), *args)
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "Fix:" in out.stderr, args
+    assert not (tmp_path / "p.jsonl").exists()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out = _run("data", "generate", "--out", str(tmp_path / "p.jsonl"), "--source", str(empty), "--format", "sokrates")
+    assert out.returncode == 2 and "no problems" in out.stderr
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"premises": ["All cats are animals."], "conclusion": "Tom is an animal.", "label": "True"}))
+    out = _run("data", "generate", "--out", str(tmp_path / "p.jsonl"), "--source", str(one), "--format", "folio")
+    assert out.returncode == 2 and "one JSON object" in out.stderr
+
+
+def test_duplicate_problem_ids_are_an_error(tmp_path):
+    problems = tmp_path / "p.jsonl"
+    _run("data", "generate", "--out", str(problems), "--n", "4")
+    lines = problems.read_text().splitlines()
+    twin = json.loads(lines[2])
+    twin["id"] = json.loads(lines[0])["id"]
+    problems.write_text("\n".join([lines[0], lines[1], json.dumps(twin), lines[3]]) + "\n")
+    out = _run("data", "check", str(problems))
+    assert out.returncode == 1 and "duplicate_id" in out.stdout and "p.jsonl:3" in out.stdout
+
+
+def test_loop_flags_win_over_the_config_file_and_a_bad_model_is_refused_before_saving(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("run_id: from_file\niterations: 5\ndata: {n_train: 8}\n")
+    out = _run("loop", "-w", str(tmp_path / "ws"), "--config", str(config), "--run-id", "mine", "--model",
+               str(tmp_path / "missing"))
+    assert out.returncode == 2 and "not a model folder" in out.stderr and not (tmp_path / "ws").exists()
+    out = _run("sft", "-w", str(tmp_path / "ws2"), "--model", str(tmp_path / "missing"))
+    assert out.returncode == 2 and not (tmp_path / "ws2" / "runs" / "run1" / "config.yaml").exists()
+    from sokrates.loop import Run
+    # the flags reach the run (its loop stubbed out): --run-id names the folder, --iterations is saved in its config
+    code = ("import sys; from sokrates.cli import app; sys.argv=['sokrates','loop','-w',sys.argv[1],'--config',sys.argv[2],"
+            "'--run-id','mine','--iterations','0']; "
+            "import sokrates.loop as L; L.Run.loop = lambda self, proceed=False: (self.save_config(), {})[1]; app()")
+    assert subprocess.run([sys.executable, "-c", code, str(tmp_path / "ws3"), str(config)]).returncode == 0
+    saved = Run.open(tmp_path / "ws3", "mine").cfg
+    assert saved.run_id == "mine" and saved.iterations == 0 and saved.data.n_train == 8  # the file's other settings kept
