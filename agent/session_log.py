@@ -190,16 +190,26 @@ class SessionLog:
         results = state.get("results", {})
         evals = sorted(k for k in results if k.startswith("eval:"))
         last = int(evals[-1].split(":")[1]) if evals else None
-        if status == "done" and last is not None:
+        overridden = [d for d in state.get("decisions", []) if d["choice"] != d["recommended"] and d["gate"] != "plan"]
+        why = {"eval": "the SFT model was at chance", "pairs": "there were too few DPO pairs to move the model",
+               "sample": "the sample check found problems", "claims": "claims in the draft do not check out"}
+        for d in overridden:
+            steps.append(f"the {d['gate']} gate recommended {d['recommended']} because {why.get(d['gate'], 'of its evidence')}, "
+                         f"but {d['choice']} was chosen ({d['who']}): consider {d['recommended']}")
+        compared = results.get(f"compare:{last}", {}).get("comparison", {}).get("step_validity") if last else None
+        if status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]):
+            steps.append(f"step validity did not measurably rise in iteration {last}: more DPO on so few valid samples is "
+                         "unlikely to help; improve SFT first (the first-error causes above say which skill is missing)")
+        elif status == "done" and last is not None:
             steps.append(f'sokrates-agent start "run iteration {last + 1}" to continue DPO')
         claims = results.get("claims:", {})
         if claims and (claims.get("mismatch") or claims.get("unsupported")):
             steps.append(f"fix {claims['mismatch'] + claims['unsupported']} paper claim(s) that do not check out")
-        last = (state.get("decisions") or [{}])[-1]
-        if status in ("aborted", "stopped") and last.get("gate") == "eval" and last.get("iteration") == 0:
+        final = (state.get("decisions") or [{}])[-1]
+        if status in ("aborted", "stopped") and final.get("gate") == "eval" and final.get("iteration") == 0:
             steps.append("the SFT model stayed at chance after retraining: DPO needs valid samples. Read the first-error "
                          "causes above; train longer or a larger model (`--model DIR`, a local model folder)")
-        elif status in ("aborted", "stopped") and last.get("gate") == "pairs":
+        elif status in ("aborted", "stopped") and final.get("gate") == "pairs":
             steps.append("too few DPO pairs after resampling and retraining: the SFT model rarely writes a valid trace; "
                          "improve SFT first (see the first-error causes above)")
         if status in ("aborted", "stopped"):

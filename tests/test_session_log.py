@@ -89,3 +89,22 @@ def test_context_brief_names_symptoms_locations_and_figures(finished_workspace):
     for part in ("## Symptoms", "## Code locations", "## What was tried", "## Relevant figures", "sample check"):
         assert part in out.stdout
     assert agent(finished_workspace, "log").stdout.startswith("# Session:")
+
+
+def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_path):
+    from agent.session_log import SessionLog
+    log = SessionLog.create(tmp_path, "s1", "run iteration 1")
+    state = {"decisions": [
+        {"gate": "plan", "recommended": "approve", "choice": "approve", "who": "--yes", "question": "Run?"},
+        {"gate": "pairs", "recommended": "resample", "choice": "proceed", "who": "file", "question": "36 pairs. Train?"}],
+        "results": {"eval:0": {}, "eval:1": {}, "compare:1": {"comparison": {"step_validity": {
+            "before": 0.004, "after": 0.008, "change": 0.004, "intervals_overlap": True}}}}}
+    steps = log._next_steps("done", state)
+    assert any("pairs gate recommended resample because there were too few DPO pairs" in s and "(file)" in s for s in steps)
+    assert any("did not measurably rise in iteration 1" in s for s in steps)
+    assert not any("run iteration 2" in s for s in steps)  # more of the same is not suggested
+    state["results"]["compare:1"]["comparison"]["step_validity"].update(change=0.2, intervals_overlap=False)
+    assert any('start "run iteration 2"' in s for s in log._next_steps("done", state))
+    state["decisions"].append({"gate": "eval", "iteration": 0, "recommended": "stop", "choice": "stop", "who": "--yes",
+                               "question": "at chance"})
+    assert any("stayed at chance after retraining" in s for s in log._next_steps("stopped", state))
