@@ -53,7 +53,11 @@ def resume(session: str = typer.Argument(..., help="The session id (see `sokrate
            workspace: Path = WORKSPACE, choice: Optional[str] = typer.Option(None, help="Answer to the pending question."),
            yes: bool = YES, decisions: Optional[Path] = DECISIONS):
     """Continue a paused, interrupted or crashed session where it stopped; finished steps are not re-run."""
+    from .graph import db_path
     from .session import Answerer, load_decisions
+    if not db_path(workspace).is_file():  # never create a workspace as a side effect of a failed lookup
+        raise DataError(f"{Path(workspace).resolve()}: no agent sessions here (no {db_path(Path('.'))}). Fix: pass the "
+                        "session's workspace with -w (the pause message prints the full command).")
     code = _session(workspace).resume(session, Answerer(yes=yes, decisions=load_decisions(decisions), choice=choice))
     raise typer.Exit(code)
 

@@ -141,8 +141,8 @@ class Session:
         answer = answerer.answer(q)
         if answer is None:
             SessionLog.open(self.workspace, session).paused(q)
-            self.out(f"paused at the {q['gate']} gate. Answer with:\n  sokrates-agent resume {session} --choice "
-                     f"{q['recommended']}   (options: {', '.join(q['options'])})")
+            self.out(f"paused at the {q['gate']} gate. Answer with:\n  {resume_command(self.workspace, session)} "
+                     f"--choice {q['recommended']}   (options: {', '.join(q['options'])})")
             return None
         if answer["choice"] not in q["options"]:
             raise DataError(f"{answer['choice']!r} is not an option of the {q['gate']} gate. Fix: choose one of "
@@ -161,4 +161,10 @@ class Session:
                          "next": list(snap.next), "question": pending["question"] if pending else None,
                          "step": f"{v.get('cursor', 0)}/{len(v.get('plan', []))}"})
         return rows
+
+
+def resume_command(workspace: Path, session: str) -> str:
+    """The resume command for a session, runnable from any folder (the workspace as an absolute path)."""
+    import shlex
+    return f"sokrates-agent resume {session} -w {shlex.quote(str(Path(workspace).resolve()))}"
 

@@ -62,6 +62,13 @@ def test_paused_without_terminal_then_resumed_with_a_choice(workspace_copy):
     ws = workspace_copy
     out = agent(ws, "start", "evaluate iteration 1")
     assert out.returncode == 3 and "sokrates-agent resume" in out.stdout and "--choice approve" in out.stdout
+    printed = next(line for line in out.stdout.splitlines() if "sokrates-agent resume" in line).split()
+    assert printed[printed.index("-w") + 1] == str(ws.resolve())  # runnable from any folder
+    elsewhere = ws.parent / "elsewhere"
+    elsewhere.mkdir()
+    lost = subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", "resume", _session_id(out.stdout)],
+                          cwd=elsewhere, capture_output=True, text=True)
+    assert lost.returncode == 2 and "-w" in lost.stderr and not (elsewhere / ".sokrates").exists()
     session = _session_id(out.stdout)
     status = agent(ws, "status", "--json")
     row = next(r for r in json.loads(status.stdout) if r["session"] == session)
