@@ -18,6 +18,7 @@ from .llm import LLMSettings
 from .session_log import SessionLog
 
 EXIT_PAUSED = 3
+EXIT_INTERRUPTED = 130
 
 
 class Answerer:
@@ -125,6 +126,8 @@ class Session:
         while True:
             try:
                 self.app.invoke(payload, cfg, durability="sync")
+            except KeyboardInterrupt:
+                return self._interrupted(session)
             finally:
                 graph.prune(self.saver, session)
             q = self._pending(session)
@@ -135,6 +138,15 @@ class Session:
             payload = self._answer(session, q, answerer)
             if payload is None:
                 return EXIT_PAUSED
+
+    def _interrupted(self, session: str) -> int:
+        """Ctrl-C: say what was interrupted, that finished steps are kept, and how to go on; the log records it."""
+        state = self.app.get_state(self.config(session))
+        at = ", ".join(state.next) or "the end"
+        SessionLog.open(self.workspace, session).warning(f"interrupted by the user (Ctrl-C) at {at}; finished steps "
+                                                         "are kept")
+        self.out(f"\ninterrupted at {at}: finished steps are kept. Continue with:\n  {resume_command(self.workspace, session)}")
+        return EXIT_INTERRUPTED
 
     def _answer(self, session: str, q: dict, answerer: Answerer):
         self.out(gates.render(q))

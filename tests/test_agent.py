@@ -184,3 +184,32 @@ def test_stale_graph_version_is_refused(workspace_copy):
     s.app.update_state({"configurable": {"thread_id": session}}, {"graph_version": "old"}, as_node="plan")
     res = agent(ws, "resume", session, "--yes")
     assert res.returncode == 2 and "another version of the agent's graph" in res.stderr
+
+
+def test_a_goal_the_rules_cannot_read_creates_no_session(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    out = agent(ws, "start", "what went wrong in iteration 1?")
+    assert out.returncode == 2 and "cannot understand the goal" in out.stderr and "run iteration 2" in out.stderr
+    assert not (ws / "sessions").exists() and not (ws / ".sokrates").exists()
+
+
+def test_ctrl_c_says_what_was_interrupted_and_how_to_resume(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    cfg = tmp_path / "slow.yaml"
+    cfg.write_text(TINY.read_text().replace("sft: {epochs: 1,", "sft: {epochs: 60,"))
+    proc = subprocess.Popen([sys.executable, "-c", "from agent.cli import main; main()", "start", "run iteration 1",
+                             "--yes", "--config", str(cfg), "-w", str(ws)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    metrics = ws / "runs" / "run1" / "sft" / "metrics.jsonl"
+    deadline = time.time() + 300
+    while not metrics.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert metrics.exists(), "SFT never started"
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out[-2000:]
+    assert "interrupted at sft: finished steps are kept" in out and f"-w {ws.resolve()}" in out
+    log = next((ws / "sessions").glob("*.md")).read_text()
+    assert "interrupted by the user (Ctrl-C) at sft" in log
