@@ -14,7 +14,7 @@ from sokrates.loop import LoopConfig, Run
 from sokrates.metrics import intervals_overlap
 
 from . import gates
-from .session_log import SessionLog
+from .session_log import SessionLog, redact_secrets
 
 
 # ---------------------------------------------------------------- helpers
@@ -58,7 +58,7 @@ def _execute(state: dict, work) -> dict:
         log.step_done(step, result, time.time() - started)
     except Exception as err:  # noqa: BLE001 - every failure goes to the failure gate with a diagnosis
         attempts = state.get("attempts", {}).get(key, 0) + 1
-        failure = {"step": step, "error": f"{type(err).__name__}: {err}", "location": _location(err),
+        failure = {"step": step, "error": redact_secrets(f"{type(err).__name__}: {err}"),  # errors may echo a key "location": _location(err),
                    "attempts": attempts, "tried": state.get("tried", {}).get(key, [])}
         log.failure(failure)
         return {"failure": failure, "attempts": {**state.get("attempts", {}), key: attempts}}

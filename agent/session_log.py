@@ -29,13 +29,26 @@ COMMANDS = {"data": "sokrates sft -w . --run-id {run}  # data is prepared by the
             "paper": "sokrates-agent draft -w .", "claims": "sokrates-agent check-paper paper/*.md --metrics runs"}
 
 
-def redact(text: str, workspace: Path | None = None) -> str:
-    """Remove secret values (from the environment and by pattern) and absolute home/workspace paths."""
-    for name, value in os.environ.items():
-        if SECRET_ENV.search(name) and value and len(value) >= 6:
-            text = text.replace(value, "***")
+def redact_secrets(value):
+    """Secret values (from the environment and by pattern) removed from a string, or from every string inside lists
+    and dicts: applied to whatever is written to an event record or the checkpoint database."""
+    if isinstance(value, dict):
+        return {k: redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    for name, secret in os.environ.items():
+        if SECRET_ENV.search(name) and secret and len(secret) >= 6:
+            value = value.replace(secret, "***")
     for pattern, repl in SECRET_PATTERNS:
-        text = pattern.sub(repl, text)
+        value = pattern.sub(repl, value)
+    return value
+
+
+def redact(text: str, workspace: Path | None = None) -> str:
+    """Secrets removed (redact_secrets), and absolute home/workspace paths: for what a reader sees."""
+    text = redact_secrets(text)
     if workspace is not None:
         text = text.replace(str(Path(workspace).resolve()) + os.sep, "").replace(str(Path(workspace).resolve()), ".")
     home = str(Path.home())
@@ -99,7 +112,7 @@ class SessionLog:
         return self.workspace / "sessions" / self.record["file"]
 
     def _add(self, kind: str, **fields) -> None:
-        self.record["events"].append({"kind": kind, "time": time.strftime("%H:%M:%S"), **fields})
+        self.record["events"].append(redact_secrets({"kind": kind, "time": time.strftime("%H:%M:%S"), **fields}))
         write_json(self.record_path, self.record)
         self._write()
 

@@ -108,3 +108,14 @@ def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_p
     state["decisions"].append({"gate": "eval", "iteration": 0, "recommended": "stop", "choice": "stop", "who": "--yes",
                                "question": "at chance"})
     assert any("stayed at chance after retraining" in s for s in log._next_steps("stopped", state))
+
+
+def test_event_records_hold_no_secret_an_error_echoes(tmp_path, monkeypatch):
+    from agent.session_log import SessionLog
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-secret-0123456789")
+    log = SessionLog.create(tmp_path, "s1", "run iteration 1")
+    log.warning("LLM call failed: 401 Unauthorized, header Authorization: Bearer sk-live-secret-0123456789 "
+                "at http://user:hunter22@host/v1?token=abcdef123")
+    raw = next((tmp_path / "sessions" / ".events").glob("*.json")).read_text()
+    assert "sk-live-secret" not in raw and "hunter22" not in raw and "abcdef123" not in raw
+    assert "401 Unauthorized" in raw  # the rest of the message is kept
