@@ -9,9 +9,10 @@ import re
 import time
 from pathlib import Path
 
-from sokrates.io import read_json, write_json, write_text
+from sokrates.io import DataError, read_json, write_json, write_text
 from sokrates.metrics import format_rate
 
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)", re.I)
 SECRET_PATTERNS = [
     (re.compile(r"sk-[A-Za-z0-9_-]{8,}"), "sk-***"),
@@ -105,11 +106,23 @@ class SessionLog:
 
     @classmethod
     def open(cls, workspace: Path, session: str) -> "SessionLog":
-        return cls(workspace, cls._records_dir(workspace) / f"{session}.json")
+        if not SESSION_ID.fullmatch(session or ""):
+            raise DataError(f"{session!r} is not a session id (letters, digits, '.', '_', '-'). Fix: copy it from "
+                            "`sokrates-agent status`.")
+        record = cls._records_dir(workspace) / f"{session}.json"
+        if not record.is_file():
+            raise DataError(f"{record}: no such session in {Path(workspace).resolve()}. Fix: see `sokrates-agent status "
+                            "-w WS` for the sessions of a workspace.")
+        return cls(workspace, record)
 
     @property
     def path(self) -> Path:
-        return self.workspace / "sessions" / self.record["file"]
+        """The Markdown log: always a file directly in WS/sessions, whatever the event record says."""
+        name = str(self.record.get("file", ""))
+        if not name.endswith(".md") or Path(name).name != name or name.startswith("."):
+            raise DataError(f"{self.record_path}: the record names the log {name!r}, which is not a file name in "
+                            "sessions/. Fix: restore the record's \"file\" to the log's own name.")
+        return self.workspace / "sessions" / name
 
     def _add(self, kind: str, **fields) -> None:
         self.record["events"].append(redact_secrets({"kind": kind, "time": time.strftime("%H:%M:%S"), **fields}))

@@ -119,3 +119,23 @@ def test_event_records_hold_no_secret_an_error_echoes(tmp_path, monkeypatch):
     raw = next((tmp_path / "sessions" / ".events").glob("*.json")).read_text()
     assert "sk-live-secret" not in raw and "hunter22" not in raw and "abcdef123" not in raw
     assert "401 Unauthorized" in raw  # the rest of the message is kept
+
+
+def test_paths_from_records_and_arguments_stay_inside_the_workspace(tmp_path):
+    import pytest as _pytest
+
+    from agent.session_log import SessionLog
+    from sokrates.io import DataError
+    ws = tmp_path / "ws"
+    SessionLog.create(ws, "s1", "run iteration 1")
+    (tmp_path / "outside.json").write_text(json.dumps({"file": "x.md", "events": []}))
+    for bad in ("../../outside", "../outside", "/etc/passwd", ""):
+        with _pytest.raises(DataError):
+            SessionLog.open(ws, bad)
+    record = ws / "sessions" / ".events" / "s1.json"
+    data = json.loads(record.read_text())
+    data["file"] = "../../X.md"
+    record.write_text(json.dumps(data))
+    with _pytest.raises(DataError, match="not a file name in sessions/"):
+        SessionLog.open(ws, "s1").note("decision", "anything")
+    assert not (tmp_path / "X.md").exists() and not (ws.parent / "X.md").exists()
