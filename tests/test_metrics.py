@@ -35,3 +35,18 @@ def test_summary_counts_steps_traces_and_hops():
 def test_interval_overlap():
     assert not intervals_overlap(rate(10, 100), rate(60, 100))
     assert intervals_overlap(rate(50, 100), rate(55, 100))
+
+
+def test_json_outputs_get_the_same_permissions_as_model_files(tmp_path):
+    import os
+    import stat
+
+    from sokrates.io import write_json
+    mask = os.umask(0o022)
+    try:
+        write_json(tmp_path / "summary.json", {"a": 1})
+        (tmp_path / "weights.bin").write_bytes(b"x")  # as any library writes a file: 0666 & ~umask
+    finally:
+        os.umask(mask)
+    mode = stat.S_IMODE((tmp_path / "summary.json").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "weights.bin").stat().st_mode) == 0o644
