@@ -134,6 +134,17 @@ class Run:
         """The model after `iteration` DPO iterations (0: the SFT model)."""
         return self.stage_dir("sft" if iteration == 0 else f"dpo_iter{iteration}") / "model"
 
+    def trained_model(self, iteration: int) -> Path:
+        """model_of(iteration), refusing with the step to run when it has not been trained yet."""
+        model = self.model_of(iteration)
+        if not (model / "config.json").is_file():
+            step = "sokrates sft" if iteration == 0 else f"sokrates dpo --iteration {iteration}"
+            done = [k for k in range(0, 100) if (self.model_of(k) / "config.json").is_file()]
+            raise DataError(f"{model}: no model for iteration {iteration} in run {self.cfg.run_id} (trained: "
+                            f"{', '.join(map(str, done)) or 'none'}). Fix: run `{step} -w {self.workspace} --run-id "
+                            f"{self.cfg.run_id}` first, or pick a trained iteration.")
+        return model
+
     @property
     def train_file(self) -> Path:
         return self.dir / "data" / "train.jsonl"
@@ -210,7 +221,7 @@ class Run:
 
     def evaluate(self, iteration: int) -> dict:
         """Greedy traces on the test set from the model after `iteration`: accuracy, step and trace validity."""
-        model = self.model_of(iteration)
+        model = self.trained_model(iteration)
         out = model.parent / "eval"
         e = self.cfg.eval
 
@@ -232,7 +243,7 @@ class Run:
 
     def sample(self, iteration: int) -> dict:
         """Sample traces on training problems from the model of the previous iteration, verified step by step."""
-        model = self.model_of(iteration - 1)
+        model = self.trained_model(iteration - 1)
         out = self.stage_dir(f"dpo_iter{iteration}")
         s = self.cfg.sample
         config = {**asdict(s), "seed": s.seed + iteration, "dpo_problems": self.cfg.dpo_problems}

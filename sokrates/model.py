@@ -78,6 +78,11 @@ def check_model_dir(path: str | Path) -> Path:
     if not (path / "config.json").is_file():
         raise DataError(f"{path}: not a model folder (no config.json). Fix: run `sokrates model init --out {path}` "
                         "or pass a local Hugging Face model folder.")
+    try:
+        json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DataError(f"{path / 'config.json'}: not valid JSON ({str(err).splitlines()[0][:80]}). Fix: restore the "
+                        "model folder (re-run the step that saved it, or copy it again).") from None
     return path
 
 
@@ -92,7 +97,7 @@ def model_positions(path: str | Path) -> int | None:
 
 def load_tokenizer(path: str | Path):
     from transformers import AutoTokenizer
-    path = Path(path)
+    path = check_model_dir(path)
     try:
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
     except (OSError, ValueError) as err:

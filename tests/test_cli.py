@@ -77,3 +77,15 @@ def test_loop_flags_win_over_the_config_file_and_a_bad_model_is_refused_before_s
     assert subprocess.run([sys.executable, "-c", code, str(tmp_path / "ws3"), str(config)]).returncode == 0
     saved = Run.open(tmp_path / "ws3", "mine").cfg
     assert saved.run_id == "mine" and saved.iterations == 0 and saved.data.n_train == 8  # the file's other settings kept
+
+
+def test_missing_iteration_and_corrupt_model_config_say_what_is_wrong(tmp_path):
+    from sokrates.loop import LoopConfig, Run
+    Run(tmp_path, LoopConfig()).save_config()
+    out = _run("eval", "-w", str(tmp_path), "--iteration", "99")
+    assert out.returncode == 2 and "no model for iteration 99" in out.stderr and "tokenizer" not in out.stderr
+    broken = tmp_path / "broken_model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{oops")
+    out = _run("sft", "-w", str(tmp_path / "ws"), "--model", str(broken))
+    assert out.returncode == 2 and "config.json: not valid JSON" in out.stderr and "tokenizer" not in out.stderr
