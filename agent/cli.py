@@ -155,6 +155,11 @@ def main() -> None:
     except (DataError, FileNotFoundError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
+    except OSError as err:  # a path that is a file, a read-only folder, a full disk: earlier outputs are intact
+        where = f"{err.filename}: " if err.filename else ""
+        typer.echo(f"error: {where}{err.strerror or err}. Fix: check that the path is a writable folder with free space; "
+                   "finished steps are kept and a re-run continues from them.", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("\ninterrupted: finished steps are saved; continue with `sokrates-agent resume SESSION` "
                    "(`sokrates-agent status` lists sessions).", err=True)

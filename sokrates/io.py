@@ -21,6 +21,14 @@ def read_json(path: str | Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise DataError(f"{path}:{err.lineno}: malformed JSON ({err.msg}). Fix: repair or regenerate the file.") from None
+    except UnicodeDecodeError:
+        raise not_text(path) from None
+
+
+def not_text(path: str | Path) -> DataError:
+    """The error for a binary or non-UTF-8 file where JSON text was expected."""
+    return DataError(f"{path}: not UTF-8 text (a binary file, or another encoding). Fix: pass the JSON/JSONL file "
+                     "itself, saved as UTF-8.")
 
 
 def read_jsonl(path: str | Path, errors: list[tuple[int, str]] | None = None) -> list[dict]:
@@ -30,23 +38,26 @@ def read_jsonl(path: str | Path, errors: list[tuple[int, str]] | None = None) ->
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found. Fix: check the path, or create it with the step that writes it.")
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError:
+        raise not_text(path) from None
     records = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                problem = None if isinstance(record, dict) else f"expected a JSON object, got {type(record).__name__}"
-            except json.JSONDecodeError as err:
-                problem = f"malformed JSONL line ({err.msg})"
-            if problem:
-                if errors is None:
-                    raise DataError(f"{path}:{lineno}: {problem}. Fix: repair that line or regenerate the file.")
-                errors.append((lineno, problem))
-                continue
-            record["_line"] = lineno
-            records.append(record)
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            problem = None if isinstance(record, dict) else f"expected a JSON object, got {type(record).__name__}"
+        except json.JSONDecodeError as err:
+            problem = f"malformed JSONL line ({err.msg})"
+        if problem:
+            if errors is None:
+                raise DataError(f"{path}:{lineno}: {problem}. Fix: repair that line or regenerate the file.")
+            errors.append((lineno, problem))
+            continue
+        record["_line"] = lineno
+        records.append(record)
     return records
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .io import DataError, read_jsonl
+from .io import DataError, not_text, read_jsonl
 from .logic import And, Formula, literal, parse_sentence, render, rule
 from .solver import Proof, prove
 from .traces import render_prompt, render_trace
@@ -254,7 +254,10 @@ def _read_any_json(path: Path):
     """A JSON document, or the records of a JSON Lines file, read through `datasets` when it is a list."""
     if not path.is_file():
         raise DataError(f"{path}: file not found. Fix: check the path.")
-    text = path.read_text(encoding="utf-8").lstrip()
+    try:
+        text = path.read_text(encoding="utf-8").lstrip()
+    except UnicodeDecodeError:
+        raise not_text(path) from None
     if text.startswith("{") and "\n{" not in text.rstrip():
         return json.loads(text)  # a single JSON object (the PrOntoQA generator's format)
     import datasets  # records: the `datasets` json builder (local files only, no hub access)
@@ -269,7 +272,10 @@ def load_problems(path: str | Path, fmt: str = "auto") -> list[Problem]:
     """Problems from a processed JSONL file or a public-format file (fmt: auto|sokrates|prontoqa|folio)."""
     path = Path(path)
     if fmt == "auto":
-        head = path.read_text(encoding="utf-8")[:4000] if path.is_file() else ""
+        try:
+            head = path.read_text(encoding="utf-8")[:4000] if path.is_file() else ""
+        except UnicodeDecodeError:
+            raise not_text(path) from None
         fmt = ("sokrates" if '"premises"' in head and '"query"' in head else
                "folio" if '"conclusion"' in head else "prontoqa" if head else "sokrates")
     loaders = {"sokrates": read_problems, "prontoqa": load_prontoqa, "folio": load_folio}

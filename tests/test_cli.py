@@ -89,3 +89,19 @@ def test_missing_iteration_and_corrupt_model_config_say_what_is_wrong(tmp_path):
     (broken / "config.json").write_text("{oops")
     out = _run("sft", "-w", str(tmp_path / "ws"), "--model", str(broken))
     assert out.returncode == 2 and "config.json: not valid JSON" in out.stderr and "tokenizer" not in out.stderr
+
+
+def test_binary_input_and_a_workspace_that_is_a_file_are_one_line_errors(tmp_path):
+    binary = tmp_path / "b.jsonl"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x00garbage")
+    problems = tmp_path / "p.jsonl"
+    _run("data", "generate", "--out", str(problems), "--n", "2")
+    for args in (["data", "check", str(binary)], ["verify", str(binary), "--problems", str(problems)],
+                 ["data", "generate", "--out", str(tmp_path / "o.jsonl"), "--source", str(binary)]):
+        out = _run(*args)
+        assert out.returncode == 2 and "not UTF-8 text" in out.stderr and "Traceback" not in out.stderr, args
+    a_file = tmp_path / "ws_is_a_file"
+    a_file.write_text("x")
+    out = _run("loop", "-w", str(a_file))
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "writable folder" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
