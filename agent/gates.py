@@ -139,8 +139,9 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         q["recommended"] = "revise"
     elif name == "failure":
         q["question"] = f"Step {_step_label(detail['step'])} failed: {detail['error']}"
+        from .diagnosis import recommendation
         q["evidence"] = {"diagnosis": detail["diagnosis"], "attempts": detail["attempts"]}
-        q["recommended"] = "retry" if detail["attempts"] < 2 else "abort"
+        q["recommended"] = recommendation(detail)
     return q
 
 

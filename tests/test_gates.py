@@ -78,3 +78,18 @@ def test_a_later_eval_gate_offers_no_retrain(tmp_path):
     run, _ = _sft_eval(tmp_path, [PROBLEM.target()] * 20)
     q = gates.question("eval", {**_decided("eval", 0), "plan": []}, run, {"iteration": 0})
     assert "retrain" not in q["options"] and q["recommended"] == "stop"
+
+
+def test_the_failure_gate_does_not_recommend_retrying_an_error_that_recurs(tmp_path):
+    def rec(error, attempts=1, tried=()):
+        detail = {"step": {"step": "sft"}, "error": error, "attempts": attempts, "tried": list(tried),
+                  "diagnosis": "-", "location": "x"}
+        return gates.question("failure", {"plan": [], "cursor": 0}, tmp_path, detail)["recommended"]
+    empty = "ValueError: num_samples should be a positive integer value, but got num_samples=0"
+    assert rec(empty) == "abort"  # the GPT-2 case: the same data fails the same way again
+    from agent.diagnosis import diagnose
+    assert "sft.max_length" in diagnose({"error": empty, "location": "x", "attempts": 1}, {})
+    oom = "DataError: out of memory while training (batch size 64)"
+    assert rec(oom) == "retry_with_changes" and rec(oom, 2, ["retry_with_changes"]) == "retry_with_changes"
+    assert rec(oom, 3, ["retry_with_changes", "retry_with_changes"]) == "abort"
+    assert rec("ConnectionError: reset by peer") == "retry" and rec("ConnectionError: reset", 2) == "abort"
