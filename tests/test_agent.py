@@ -213,3 +213,19 @@ def test_ctrl_c_says_what_was_interrupted_and_how_to_resume(tmp_path):
     assert "interrupted at sft: finished steps are kept" in out and f"-w {ws.resolve()}" in out
     log = next((ws / "sessions").glob("*.md")).read_text()
     assert "interrupted by the user (Ctrl-C) at sft" in log
+
+
+def test_yes_alone_retrains_a_model_at_chance_once_then_stops(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    out = agent(ws, "start", "run iteration 1", "--yes", "--config", str(TINY))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    v = _values(ws, _session_id(out.stdout))
+    assert v["status"] == "stopped"
+    assert [(d["gate"], d["choice"]) for d in v["decisions"]] == [("plan", "approve"), ("eval", "retrain"), ("eval", "stop")]
+    assert "sft.manifest.json" in {p.name for p in (ws / "runs" / "run1" / "sft").iterdir()}
+    import yaml
+    assert yaml.safe_load((ws / "runs" / "run1" / "config.yaml").read_text())["sft"]["epochs"] == 2  # 1, doubled once
+    assert not (ws / "runs" / "run1" / "dpo_iter1").exists()  # no sampling or DPO from a model at chance
+    log = next((ws / "sessions").glob("*.md")).read_text()
+    assert "stayed at chance after retraining" in log
