@@ -50,13 +50,6 @@ def _diagnosis(summary: dict) -> dict:
             "first_error_step": d["first_error_step"]}
 
 
-def _config(run_dir: Path):
-    import yaml
-
-    from sokrates.loop import LoopConfig
-    return LoopConfig.from_dict(yaml.safe_load((run_dir / "config.yaml").read_text()) or {})
-
-
 def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     """The interrupt payload: gate name, question, evidence, warnings, examples, options, recommendation."""
     q = {"gate": name, "options": list(OPTIONS[name]), "evidence": {}, "warnings": [], "examples": []}
@@ -96,7 +89,8 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         if report["pairs"] and not 0.2 <= share <= 0.8:
             q["warnings"].append(f"pairs are unbalanced: {share:.0%} have gold label True")
         from sokrates.pairs import pairs_verdict
-        cfg = _config(run_dir)
+        from sokrates.loop import Run
+        cfg = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg
         enough, why = pairs_verdict(report, cfg.dpo.batch_size, cfg.dpo.epochs)
         q["evidence"]["rule"] = why
         if enough:
