@@ -58,8 +58,8 @@ def _execute(state: dict, work) -> dict:
         log.step_done(step, result, time.time() - started)
     except Exception as err:  # noqa: BLE001 - every failure goes to the failure gate with a diagnosis
         attempts = state.get("attempts", {}).get(key, 0) + 1
-        failure = {"step": step, "error": redact_secrets(f"{type(err).__name__}: {err}"),  # errors may echo a key "location": _location(err),
-                   "attempts": attempts, "tried": state.get("tried", {}).get(key, [])}
+        failure = {"step": step, "error": redact_secrets(f"{type(err).__name__}: {err}"),  # errors may echo a key
+                   "location": _location(err), "attempts": attempts, "tried": state.get("tried", {}).get(key, [])}
         log.failure(failure)
         return {"failure": failure, "attempts": {**state.get("attempts", {}), key: attempts}}
     return {"cursor": state["cursor"] + 1, "failure": None, "gate": gate,

@@ -93,3 +93,20 @@ def test_the_failure_gate_does_not_recommend_retrying_an_error_that_recurs(tmp_p
     assert rec(oom) == "retry_with_changes" and rec(oom, 2, ["retry_with_changes"]) == "retry_with_changes"
     assert rec(oom, 3, ["retry_with_changes", "retry_with_changes"]) == "abort"
     assert rec("ConnectionError: reset by peer") == "retry" and rec("ConnectionError: reset", 2) == "abort"
+
+
+def test_a_failing_step_reaches_the_failure_gate_with_its_location_and_no_secret(tmp_path, monkeypatch):
+    from agent import nodes
+    from agent.session_log import SessionLog
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-secret-0123456789")
+    SessionLog.create(tmp_path, "s1", "run iteration 1")
+    state = {"workspace": str(tmp_path), "session": "s1", "run_id": "run1", "plan": [{"step": "sft"}], "cursor": 0}
+
+    def work(run, step):
+        raise ValueError("401 from http://host/v1: key sk-live-secret-0123456789")
+    out = nodes._execute(state, work)
+    failure = out["failure"]
+    assert failure["location"].startswith("agent/nodes.py:") and failure["attempts"] == 1  # innermost frame of ours
+    assert "sk-live-secret" not in failure["error"] and "401" in failure["error"]
+    q = gates.question("failure", state, tmp_path, {**failure, "diagnosis": "-"})
+    assert q["recommended"] == "retry"
