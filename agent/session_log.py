@@ -353,7 +353,8 @@ def _diagnosis_figures(summary: dict, rel: str) -> dict:
     d = summary.get("diagnosis")
     if not d:
         return {}
-    top = sorted(d.get("first_error_causes", {}).items(), key=lambda kv: -kv[1])[:3]
+    from sokrates.causes import ranked_causes
+    top = ranked_causes(d)
     return {"local_step_validity": format_rate(d["local_step_validity"],
                                                 lambda f, t: f"[{t}]({rel}#diagnosis.local_step_validity.{f})"),
             "first_errors": ", ".join(f"{c} [{n}]({rel}#diagnosis.first_error_causes.{c})" for c, n in top) or "none"}

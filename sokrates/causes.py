@@ -22,7 +22,7 @@ from itertools import permutations
 
 from .logic import Formula
 from .solver import apply_option, check_step, parse_claim
-from .traces import OPTIONS, ParsedTrace, strip_tag
+from .traces import OPTIONS, ParsedTrace, split_thought, strip_tag
 
 CAUSES = ("malformed", "cites_unestablished", "wrong_answer", "wrong_index", "premise_not_copied", "wrong_rule",
           "claim_not_following")
@@ -31,7 +31,7 @@ _SENTENCE = re.compile(r"[^.]+")
 
 def _restated(thought: str | None) -> list[Formula]:
     """The formulas a Thought restates before its "So" (numbers and unreadable sentences skipped)."""
-    head = re.split(r"(?:^|[.,;:]\s*)so,?\s+", thought or "", flags=re.I)[0]
+    head = split_thought(thought)[0]
     return [f for s in _SENTENCE.findall(head) if (f := parse_claim(strip_tag(s.strip()))) is not None]
 
 
@@ -111,10 +111,12 @@ def breakdown(records: list[dict]) -> dict:
             "traces_without_error": len(checked) - len(first)}
 
 
+def ranked_causes(report: dict, k: int = 3) -> list[tuple[str, int]]:
+    """The k most common causes of traces' *first* error (what goes wrong before the cascade), with counts."""
+    return sorted(report.get("first_error_causes", {}).items(), key=lambda kv: -kv[1])[:k]
+
+
 def top_causes(report: dict, k: int = 3) -> list[str]:
-    """The k most common causes of traces' *first* error (what goes wrong before the cascade), as
-    "wrong_index 41% (123/300)", for gates and logs."""
-    counts = report.get("first_error_causes", {})
-    total = sum(counts.values())
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:k]
-    return [f"{c} {n / total:.0%} ({n}/{total})" for c, n in ranked] if total else []
+    """ranked_causes as "wrong_index 41% (123/300)", for the gates."""
+    total = sum(report.get("first_error_causes", {}).values())
+    return [f"{c} {n / total:.0%} ({n}/{total})" for c, n in ranked_causes(report, k)]

@@ -44,7 +44,7 @@ class Example:
     problem: Problem | None = None
 
 
-def _to_example(record: dict, template: str, out: list[Finding]) -> Example | None:
+def _to_example(record: dict, template: str, out: list[Finding], style: str = "plain") -> Example | None:
     line = record["_line"]
     if "prompt" in record or "completion" in record:
         prompt, target = record.get("prompt"), record.get("completion")
@@ -72,10 +72,11 @@ def _to_example(record: dict, template: str, out: list[Finding]) -> Example | No
         out.append(Finding("error", "empty_target", line, "the record has no gold proof, so its target is empty",
                            "regenerate the record, or load the source with a proof field"))
         return None
-    return Example(line, problem.prompt(template), problem.target(), problem.label, problem)
+    return Example(line, problem.prompt(template), problem.target(style), problem.label, problem)
 
 
-def check_examples(examples: list[Example], tokenizer=None, max_length: int | None = None) -> list[Finding]:
+def check_examples(examples: list[Example], tokenizer=None, max_length: int | None = None,
+                   positions: int | None = None) -> list[Finding]:
     out: list[Finding] = []
     seen: dict[str, Example] = {}
     ids: dict[str, int] = {}
@@ -116,7 +117,7 @@ def check_examples(examples: list[Example], tokenizer=None, max_length: int | No
         else:
             seen[key] = ex
     if tokenizer is not None and max_length:
-        out += length_findings(examples, tokenizer, max_length)
+        out += length_findings(examples, tokenizer, max_length, positions=positions)
     out += _dataset_findings(examples)
     return out
 
@@ -183,14 +184,16 @@ def _dataset_findings(examples: list[Example]) -> list[Finding]:
     return out
 
 
-def check_file(path: str | Path, template: str = "solve_compact", tokenizer=None,
-               max_length: int | None = None) -> list[Finding]:
-    """All findings for one JSONL file, record findings first, sorted by line."""
+def check_file(path: str | Path, template: str = "solve_compact", tokenizer=None, max_length: int | None = None,
+               style: str = "plain", positions: int | None = None) -> list[Finding]:
+    """All findings for one JSONL file, record findings first, sorted by line. Problems are checked as the prompt
+    `template` and the trace `style` render them; with a tokenizer, their token lengths against `max_length` (and the
+    model's `positions`)."""
     bad_lines: list[tuple[int, str]] = []
     records = read_jsonl(path, errors=bad_lines)
     findings = [Finding("error", "malformed_json", line, msg, "repair or drop the line") for line, msg in bad_lines]
-    examples = [ex for r in records if (ex := _to_example(r, template, findings)) is not None]
-    findings += check_examples(examples, tokenizer, max_length)
+    examples = [ex for r in records if (ex := _to_example(r, template, findings, style)) is not None]
+    findings += check_examples(examples, tokenizer, max_length, positions)
     return sorted(findings, key=lambda f: (f.line is None, f.line or 0))
 
 

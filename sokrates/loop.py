@@ -180,22 +180,16 @@ class Run:
         return run_step(out, "data", checked, [], [self.train_file, self.test_file, out / "check.json"], make, self.log)
 
     def _check_data(self) -> list:
-        """The data check on what SFT will read: the training problems in the model's own prompt template and chat
-        template, tokenized by its tokenizer, against sft.max_length (or the model's positions when unset)."""
-        from .data_check import Example, check_file, length_findings
+        """The data check on what SFT will read: the training problems in the model's own prompt template, trace style
+        and chat template, tokenized by its tokenizer, against sft.max_length (or the model's positions when unset)."""
+        from .data_check import check_file
         from .model import load_tokenizer, model_positions
         self.base_model()
         model = self.base_model_dir
-        template = model_template(model) if self.cfg.model else "solve_compact"
-        findings = check_file(self.train_file, template)
-        if not any(f.code == "empty" for f in findings):
-            examples = [Example(i + 1, p.prompt(template), p.target(self.cfg.sft.trace_style), p.label, p)
-                        for i, p in enumerate(read_problems(self.train_file)) if p.proof]
-            positions = model_positions(model)
-            limit = self.cfg.sft.max_length or positions
-            if limit:
-                findings += length_findings(examples, load_tokenizer(model), limit, "sft.max_length", positions)
-        return findings
+        positions = model_positions(model)
+        return check_file(self.train_file, model_template(model) if self.cfg.model else "solve_compact",
+                          load_tokenizer(model), self.cfg.sft.max_length or positions, self.cfg.sft.trace_style,
+                          positions)
 
     @property
     def base_model_dir(self) -> Path:

@@ -140,6 +140,13 @@ _ACTION = re.compile(r'^<Option type="([^"]*)" args="([^"]*)"\s*/>$')
 _CLAIM = re.compile(r"(?:^|[.,;:]\s*)so,?\s+(.+?)\.?\s*$", re.I)
 
 
+def split_thought(thought: str | None) -> tuple[str, str | None]:
+    """(what a Thought restates before its "So", the claim after it, number tag removed; None without a "So")."""
+    text = thought or ""
+    m = _CLAIM.search(text)
+    return (text[:m.start()], strip_tag(m.group(1).strip())) if m else (text, None)
+
+
 def _parse_args(text: str) -> list | None:
     text = text.strip()
     if not (text.startswith("[") and text.endswith("]")):
@@ -217,8 +224,7 @@ def parse_trace(text: str, n_premises: int) -> ParsedTrace:
             if pending_thought is None and verdict == "ok":
                 step.verdict, step.detail = "missing_thought", "Action without a Thought before it"
             if option != "CONCLUDE" and pending_thought is not None:
-                m = _CLAIM.search(pending_thought)
-                step.claim = strip_tag(m.group(1).strip()) if m else None
+                step.claim = split_thought(pending_thought)[1]
                 if step.claim is None and step.verdict == "ok":
                     step.verdict, step.detail = "missing_claim", 'the Thought states no "So <claim>."'
             if option == "CONCLUDE" and verdict == "ok":
