@@ -48,13 +48,21 @@ def decision_accuracy(model_dir: str | Path, problems: list, style: str | None =
     """Teacher-forced accuracy per decision kind over the problems' gold traces, as rates with Wilson
     intervals ({"cited": {"value", "k", "n", ...}, ...}), plus the share of traces whose every decision is
     right (`all`)."""
+    from .model import load_model, load_tokenizer, model_template, model_trace_style
+    tokenizer = load_tokenizer(model_dir)
+    model = load_model(model_dir, tokenizer=tokenizer)
+    return decisions_of(model, tokenizer, problems, model_template(model_dir), style or model_trace_style(model_dir),
+                        batch_size)
+
+
+def decisions_of(model, tokenizer, problems: list, template: str, style: str, batch_size: int = 32) -> dict:
+    """decision_accuracy on a model already in memory (a training callback measures it every N steps)."""
     import torch
 
-    from .model import format_prompt, load_model, load_tokenizer, model_template, model_trace_style
-    tokenizer = load_tokenizer(model_dir)
-    tokenizer.padding_side = "right"
-    model = load_model(model_dir, tokenizer=tokenizer).eval()
-    template, style = model_template(model_dir), style or model_trace_style(model_dir)
+    from .model import format_prompt
+    side, tokenizer.padding_side = tokenizer.padding_side, "right"
+    was_training = model.training
+    model.eval()
     right = {k: 0 for k in KINDS}
     total = {k: 0 for k in KINDS}
     whole = 0
@@ -78,6 +86,8 @@ def decision_accuracy(model_dir: str | Path, problems: list, style: str | None =
                 total[kind] += 1
                 ok_all &= ok
             whole += ok_all
+    tokenizer.padding_side = side
+    model.train(was_training)
     out = {k: rate(right[k], total[k]) for k in KINDS}
     out["all"] = rate(whole, len(items))
     return out

@@ -13,7 +13,7 @@ import yaml
 from .io import DataError, read_jsonl, write_json, write_jsonl
 from .metrics import summarize
 from .model import TinyModelConfig, check_model_dir, init_tiny_model, model_template, model_trace_style
-from .problems import GeneratorConfig, generate, read_problems, write_problems
+from .problems import STYLES, GeneratorConfig, generate, read_problems, write_problems
 from .sampling import SampleSettings, make_sampler, sample_records
 from .stages import run_step
 from .training import DPOSettings, SFTSettings, run_dpo, run_sft
@@ -32,6 +32,7 @@ class DataSettings:
     unknown_ratio: float = 0.0
     distractors: float = 1.0        # chance of each distractor premise (1: the benchmark task)
     train_distractors: float | None = None  # the training set's own chance (a curriculum); None: `distractors`
+    wordings: list = field(default_factory=lambda: list(STYLES))  # rule wordings (problems.STYLES) drawn from
 
 
 @dataclass
@@ -161,7 +162,8 @@ class Run:
 
         def make() -> dict:
             gen = dict(min_hops=d.min_hops, max_hops=d.max_hops, tollens_ratio=d.tollens_ratio,
-                       and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio, distractors=d.distractors)
+                       and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio, distractors=d.distractors,
+                       wordings=tuple(d.wordings))
             train_distractors = d.distractors if d.train_distractors is None else d.train_distractors
             train = generate(GeneratorConfig(n=d.n_train, seed=d.seed_train, **{**gen, "distractors": train_distractors}))
             seen = {(tuple(p.premises), p.query) for p in train}
@@ -206,11 +208,13 @@ class Run:
             return {"model": str(out), "kind": "embedded", **asdict(self.cfg.tiny)}
         return run_step(out, "init", asdict(self.cfg.tiny), [], [out / "config.json"], make, self.log)
 
-    def sft(self) -> dict:
+    def sft(self, callbacks: tuple = ()) -> dict:
+        """SFT of the base model; `callbacks` are extra TrainerCallbacks (benchmarks measure with them)."""
         out = self.stage_dir("sft")
         return run_step(out, "sft", asdict(self.cfg.sft), [self.base_model_dir, self.train_file],
                         [out / "model", out / "summary.json"],
-                        lambda: run_sft(self.base_model_dir, read_problems(self.train_file), out, self.cfg.sft), self.log,
+                        lambda: run_sft(self.base_model_dir, read_problems(self.train_file), out, self.cfg.sft,
+                                        callbacks), self.log,
                         every_rank=True)
 
     def evaluate(self, iteration: int) -> dict:

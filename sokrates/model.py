@@ -23,6 +23,10 @@ class TinyModelConfig:
     # numbers as tokens of their own ("12" alike after a newline, a space or a bracket), so a premise number in
     # the prompt and the same number in a trace are one token: copying an index is then an exact copy
     split_digits: bool = False
+    # one token per word whatever its form: a capital letter becomes a marker before the lower-case word and a
+    # plural "es" after "us" its own token ("Kurpuses" -> "kurpus" with markers), reversed exactly on decoding; so
+    # "Kurpuses are ..." and "Fae is a kurpus" share the concept's token and finding a premise is an exact match
+    shared_forms: bool = False
     seed: int = 0
 
 
@@ -35,6 +39,26 @@ def _corpus(n: int, seed: int) -> list[str]:
     return texts
 
 
+CAPITAL, PLURAL = "\u2191", "\u00b7"  # the shared_forms markers; text containing them does not round-trip
+
+
+def _shared_forms(tok) -> None:
+    """Normalize capitals and plural "es" into marker tokens (TinyModelConfig.shared_forms) and undo it on decoding.
+    A capital after a space puts its marker before the space, so the word keeps the space-prefixed token."""
+    import string
+
+    from tokenizers import Regex, decoders, normalizers
+    norm = [normalizers.Replace(Regex(r"(?<=us)es\b"), PLURAL + "es")]
+    undo = [decoders.ByteLevel(), decoders.Replace(PLURAL + "es", "es")]
+    for upper in string.ascii_uppercase:
+        lower = upper.lower()
+        norm += [normalizers.Replace(Regex(" " + upper), f"{CAPITAL} {lower}"),
+                 normalizers.Replace(Regex(f"(?<![A-Za-z {CAPITAL}]){upper}"), CAPITAL + lower)]
+        undo += [decoders.Replace(f"{CAPITAL} {lower}", " " + upper), decoders.Replace(CAPITAL + lower, upper)]
+    tok.normalizer = normalizers.Sequence(norm)
+    tok.decoder = decoders.Sequence(undo)
+
+
 def build_tokenizer(cfg: TinyModelConfig):
     """A byte-level BPE tokenizer (exact round trip) trained on generated problems and traces."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -44,6 +68,8 @@ def build_tokenizer(cfg: TinyModelConfig):
     tok.pre_tokenizer = (pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=False), byte_level])
                          if cfg.split_digits else byte_level)
     tok.decoder = decoders.ByteLevel()
+    if cfg.shared_forms:
+        _shared_forms(tok)
     special = ["<|pad|>", "<|bos|>", "<|eos|>"]
     trainer = trainers.BpeTrainer(vocab_size=cfg.vocab_size, special_tokens=special, min_frequency=2,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)

@@ -115,6 +115,7 @@ class GeneratorConfig:
     and_ratio: float = 0.15       # the given fact is a conjunction (needs AND_ELIM first)
     unknown_ratio: float = 0.0    # the queried property is unrelated to the individual
     distractors: float = 1.0      # chance that each distractor premise is included (1: always, the benchmark task)
+    wordings: tuple = STYLES      # how rules may be worded ("every", "each", "plural"), one drawn per premise
 
 
 def generate_problem(seed: int, index: int, cfg: GeneratorConfig) -> Problem:
@@ -159,7 +160,7 @@ def generate_problem(seed: int, index: int, cfg: GeneratorConfig) -> Problem:
     order = list(range(len(premises)))
     rng.shuffle(order)
     premises = [premises[i] for i in order]
-    styles = [rng.choice(STYLES) for _ in premises]
+    styles = [rng.choice(cfg.wordings) for _ in premises]
     return from_formulas(f"gen-{seed}-{index:06d}", premises, query, styles,
                          meta={"variant": variant, "seed": seed, "index": index})
 
@@ -167,6 +168,8 @@ def generate_problem(seed: int, index: int, cfg: GeneratorConfig) -> Problem:
 def generate(cfg: GeneratorConfig) -> list[Problem]:
     if cfg.n < 1:
         raise DataError(f"cannot generate {cfg.n} problems. Fix: ask for at least 1 (--n).")
+    if not cfg.wordings or set(cfg.wordings) - set(STYLES):
+        raise DataError(f"unknown rule wordings {list(cfg.wordings)}. Fix: choose from {list(STYLES)}.")
     if not 1 <= cfg.min_hops <= cfg.max_hops:
         raise DataError(f"hops must satisfy 1 <= min_hops <= max_hops, got min_hops={cfg.min_hops}, "
                         f"max_hops={cfg.max_hops}. Fix: swap or correct --min-hops/--max-hops.")

@@ -36,6 +36,23 @@ def test_problem_mix_covers_hops_labels_variants_and_phrasings():
     assert {"MODUS_PONENS", "MODUS_TOLLENS", "AND_ELIM", "CONCLUDE"} <= set(options)
 
 
+def test_wordings_restrict_how_rules_are_phrased_and_keep_the_problems():
+    every = generate(GeneratorConfig(n=50, wordings=("every",)))
+    mixed = generate(GeneratorConfig(n=50))
+    text = " ".join(" ".join(p.premises) for p in every)
+    assert "Every " in text and "Each " not in text and "uses are " not in text
+    assert [p.query for p in every] == [p.query for p in mixed]  # the same problems, worded one way
+    assert all(verify_text(p, p.target()).valid for p in every)
+
+
+def test_unknown_wording_is_refused():
+    import pytest
+
+    from sokrates.io import DataError
+    with pytest.raises(DataError, match="wordings"):
+        generate(GeneratorConfig(n=2, wordings=("every", "most")))
+
+
 def test_gold_proofs_are_goal_directed():
     """Every derived fact of a True/False proof is used by a later step: no dump of derivable facts."""
     for p in generate(GeneratorConfig(n=300)):

@@ -28,6 +28,16 @@ def gpt2(tmp_path_factory):
     return make
 
 
+def test_shared_forms_tokenizer_round_trips_and_gives_each_concept_one_token():
+    from sokrates.model import _corpus
+    tok = build_tokenizer(TinyModelConfig(shared_forms=True))
+    texts = _corpus(200, 7)
+    assert all(tok.decode(tok(t, add_special_tokens=False)["input_ids"]) == t for t in texts)
+    forms = [tok.tokenize(s) for s in ("3. Kurpuses are dumpuses.", "Fae is a kurpus.", "Every kurpus is a dumpus.")]
+    assert all("Ġkurpus" in f for f in forms) and "Ġdumpus" in forms[0]
+    assert "ĠKurpuses" not in tok.get_vocab()
+
+
 def _run(tmp_path, model, **sft) -> Run:
     cfg = LoopConfig.from_dict({"model": str(model), "data": {"n_train": 24, "n_test": 4, "max_hops": 2},
                                 "sft": {"epochs": 1, "batch_size": 8, "logging_steps": 1, **sft}})

@@ -10,7 +10,7 @@ scores = {n: json.load(open(f'$out/{n}.json'))['step_validity']['value'] for n i
 print(max(scores, key=scores.get) if scores else '')" "$@")
 [ -z "$best" ] && { echo "no finished recipe"; exit 1; }
 echo "best: $best"
-ws=/tmp/ws_$best
+ws=${WS_ROOT:-/tmp}/ws_$best
 timeout "$limit" python3 -m sokrates.cli loop -w "$ws" --run-id "$best" --proceed > /tmp/loop_best.log 2>&1 || tail -5 /tmp/loop_best.log
 grep -E "^(sft|dpo_iter)" /tmp/loop_best.log
 mkdir -p "$out/best"
