@@ -128,21 +128,26 @@ def draft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None
 def check_paper(paths: list[Path] = typer.Argument(..., help="Markdown (.md) or LaTeX (.tex) drafts."),
                 metrics: Path = typer.Option(..., "--metrics", help="Folder of metrics files (e.g. the workspace's runs/)."),
                 as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
+                fmt: str = typer.Option("text", "--format", help="text (one line per claim) or markdown (a table per "
+                                        "file, mismatches first)."),
                 submission: bool = typer.Option(False, "--submission", help="Also run the submission checks."),
                 abstract_limit: int = typer.Option(1000, help="Character limit of the TL;DR / abstract (with --submission)."),
                 bib: Optional[Path] = typer.Option(None, help="Bibliography file for the year/arXiv check.")):
     """Verify every quantitative claim against the metrics files. Exit 0 all verified, 1 otherwise, 2 bad input."""
     from .claims import check_paths, format_report
     report = check_paths(paths, metrics)
+    for bad in report["unreadable"]:
+        typer.echo(f"warning: skipped unreadable metrics file {bad}", err=True)
     problems = []
     if submission:
         from .submission import submission_checks
         problems = submission_checks(paths, abstract_limit, bib)
     if as_json:
         typer.echo(json.dumps({"claims": report["claims"], "summary": report["summary"],
+                               "unreadable": report["unreadable"], "notes": report["notes"],
                                **({"submission": problems} if submission else {})}, indent=2))
     else:
-        typer.echo(format_report(report))
+        typer.echo(format_report(report, fmt))
         for p in problems:
             typer.echo(f"SUBMISSION {p}")
     bad = report["summary"]["mismatch"] + report["summary"]["unsupported"] + len(problems)

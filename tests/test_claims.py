@@ -135,16 +135,18 @@ def test_cli_json_shape_and_exit_codes(tmp_path, metrics):
     out = agent(tmp_path, "check-paper", str(good), "--metrics", str(metrics), "--json")
     assert out.returncode == 0
     data = json.loads(out.stdout)
-    assert set(data) == {"claims", "summary"} and set(data["summary"]) == {"verified", "mismatch", "unsupported"}
+    assert set(data) == {"claims", "summary", "unreadable", "notes"} and set(data["summary"]) == {"verified", "mismatch", "unsupported"}
     claim = data["claims"][0]
     assert set(claim) == {"file", "line", "text", "value", "status", "source", "expected", "context"}
     assert claim["line"] == 1 and claim["text"] == "74.3%" and claim["value"] == 74.3
     assert agent(tmp_path, "check-paper", str(bad), "--metrics", str(metrics)).returncode == 1
     missing = agent(tmp_path, "check-paper", str(tmp_path / "nope.md"), "--metrics", str(metrics))
     assert missing.returncode == 2 and "nope.md" in missing.stderr
-    (metrics / "broken.json").write_text("{oops")
+    (metrics / "broken.json").write_text("{oops")  # skipped with a warning naming it; the check goes on
     broken = agent(tmp_path, "check-paper", str(good), "--metrics", str(metrics))
-    assert broken.returncode == 2 and "broken.json" in broken.stderr
+    assert broken.returncode == 0 and "broken.json" in broken.stderr and "UNREADABLE broken.json" in broken.stdout
+    md = agent(tmp_path, "check-paper", str(good), str(bad), "--metrics", str(metrics), "--format", "markdown")
+    assert "## " + str(good) in md.stdout and "## " + str(bad) in md.stdout and "| 80.0% | mismatch |" in md.stdout
 
 
 def test_submission_checks(tmp_path, metrics):

@@ -1,0 +1,116 @@
+"""The claim checker (lesson 15): every quantitative claim in Markdown or LaTeX drafts, verified against the
+metrics files under a folder. One module per concern: `names` (one vocabulary for drafts and files),
+`extraction` (claims with their sentence or table cell), `index` (every number of any layout), `binding`
+(which entries a claim can mean), `verdicts` (compare and recompute), and here the run over drafts, the
+aggregate and staleness checks and the reports."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sokrates.io import DataError, read_json, write_json
+
+from .extraction import Claim, extract
+from .index import MetricsIndex
+from .verdicts import judge
+
+STATUSES = ("verified", "mismatch", "unsupported")
+
+
+def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = None) -> dict:
+    """Check every draft; returns {"claims", "summary", "rules", "stale", "unreadable", "notes"}. A metrics file
+    that cannot be read is skipped and listed; only a missing or unreadable draft is an error."""
+    index = MetricsIndex.load(metrics_dir)
+    claims: list[Claim] = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise DataError(f"{path}: draft not found. Fix: check the path.")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: not a UTF-8 text draft. Fix: pass the Markdown or LaTeX source.") from None
+        found = extract(path, text)
+        by_sentence: dict = {}
+        for c in found:
+            by_sentence.setdefault((c.sentence, c.line if c.table else 0), []).append(c)
+        for c in found:
+            judge(c, index, by_sentence[(c.sentence, c.line if c.table else 0)])
+        claims += found
+    claims += aggregates(index)
+    notes = list(index.notes)
+    state = state_file or Path(metrics_dir).parent / ".sokrates" / "claims.json"
+    try:
+        stale = record_and_find_stale(claims, index, state)
+    except OSError as err:
+        stale = []
+        notes.append(f"staleness not recorded: cannot write {state} ({err.strerror}); pass a writable state file")
+    return {"claims": [{"file": c.file, "line": c.line, "text": c.text, "value": c.value, "status": c.status,
+                        "source": c.source, "expected": c.expected, "context": c.sentence.strip()[:200]} for c in claims],
+            "summary": {s: sum(c.status == s for c in claims) for s in STATUSES},
+            "rules": [c.rule for c in claims], "stale": stale, "unreadable": index.unreadable, "notes": notes}
+
+
+def aggregates(index: MetricsIndex) -> list[Claim]:
+    """Hand-made summaries that name their own `source` files: each source must exist and agree on shared keys."""
+    out = []
+    for rel, obj in index.objects.items():
+        named = obj.get("source") or obj.get("sources") if isinstance(obj, dict) else None
+        if not named or not isinstance(named, (str, list, dict)):
+            continue
+        for src in [named] if isinstance(named, str) else list(named.values()) if isinstance(named, dict) else named:
+            path = next((p for p in ((index.root / rel).parent / str(src), index.root / str(src)) if p.is_file()), None)
+            c = Claim(str(index.root / rel), 1, str(src), 0.0, sentence=f"aggregate source of {rel}", source=str(src))
+            if path is None:
+                c.rule = f"aggregate names a source that does not exist: {src}"
+            else:
+                srel = path.resolve().relative_to(index.root.resolve()).as_posix()
+                theirs = {e.key: e.value for e in index.entries if e.file == srel}
+                bad = [e.key for e in index.entries if e.file == rel and e.key in theirs and abs(e.value - theirs[e.key]) > 1e-9]
+                c.status = "mismatch" if bad else "verified"
+                c.rule = f"aggregate disagrees with {src} on {bad}" if bad else f"aggregate agrees with {src}"
+            out.append(c)
+    return out
+
+
+def record_and_find_stale(claims: list[Claim], index: MetricsIndex, state_file: Path) -> list[dict]:
+    """Remember each verified claim's source file hash; report claims whose source file changed since."""
+    def digest(file: str) -> str | None:
+        p = index.root / file
+        return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+    old = read_json(state_file) if state_file.is_file() else {}
+    hashes, new = {}, {}
+    for c in claims:
+        if c.status == "verified" and c.source and ";" not in c.source and ":" in c.source:
+            file = c.source.split(":")[0]
+            hashes.setdefault(file, digest(file))
+            new[f"{c.file}:{c.line}:{c.text}"] = {"value": c.value, "source": c.source, "hash": hashes[file]}
+    stale = [{"claim": key, "source": rec["source"], "was": rec["value"]} for key, rec in old.items()
+             if digest(rec["source"].split(":")[0]) != rec["hash"]]
+    write_json(state_file, {**old, **new})
+    return stale
+
+
+def format_report(report: dict, fmt: str = "text") -> str:
+    """The report for a terminal (`text`) or as Markdown (mismatches first, per file)."""
+    rows = list(zip(report["claims"], report["rules"]))
+    if fmt == "markdown":
+        lines = ["# Claim check", ""]
+        order = {"mismatch": 0, "unsupported": 1, "verified": 2}
+        for file in dict.fromkeys(c["file"] for c, _ in rows):
+            lines += [f"## {file}", "", "| line | claim | status | expected | source | why |", "|---|---|---|---|---|---|"]
+            for c, rule in sorted((r for r in rows if r[0]["file"] == file), key=lambda r: (order[r[0]["status"]], r[0]["line"])):
+                exp = "" if c["expected"] is None else f"{c['expected']:g}"
+                lines.append(f"| {c['line']} | {c['text']} | {c['status']} | {exp} | {c['source'] or ''} | "
+                             f"{rule.replace('|', '/')} |")
+            lines.append("")
+    else:
+        lines = []
+        for c, rule in rows:
+            mark = {"verified": "ok", "mismatch": "MISMATCH", "unsupported": "UNSUPPORTED"}[c["status"]]
+            exp = f" expected {c['expected']:g}" if c["expected"] is not None and c["status"] != "verified" else ""
+            lines.append(f"{c['file']}:{c['line']}: {c['text']} {mark}{exp} — {c['source'] or '-'} ({rule})")
+    lines += [f"STALE {s['claim']}: {s['source']} changed since it was checked (was {s['was']})" for s in report["stale"]]
+    lines += [f"UNREADABLE {b} (skipped)" for b in report["unreadable"]] + [f"NOTE {n}" for n in report["notes"]]
+    s = report["summary"]
+    lines.append(f"{s['verified']} verified, {s['mismatch']} mismatch, {s['unsupported']} unsupported")
+    return "\n".join(lines)

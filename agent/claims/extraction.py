@@ -1,0 +1,310 @@
+"""Claims in drafts: every number that reads as a quantitative claim in Markdown or LaTeX, with the sentence it
+stands in (across soft-wrapped lines) or the table cell's row label, column headers (multi-row and
+\\multicolumn headers included) and caption. Non-claims (section, table and figure numbers, citations, years,
+model names, list markers, confidence levels) are left out here."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Claim:
+    file: str
+    line: int
+    text: str                   # the number as written ("74.3%", "1,178/1,200", "44×")
+    value: float
+    kind: str = "number"        # number | percent | ratio | difference | fraction
+    decimals: int = 0
+    role: str = "value"         # value | ci_low | ci_high | pm (the ± part)
+    approx: bool = False        # "about", "~": checked at its precision, never a mismatch
+    bound: str = ""             # ">" for "over 90%", "<" for "under 5%"
+    link: str | None = None     # explicit provenance path#key
+    sentence: str = ""          # the sentence (prose) or "row | columns | caption" (table cell)
+    pos: int = 0                # where the number stands in `sentence`
+    table: dict | None = None   # {"row", "columns", "caption"} for a table cell
+    heading: str = ""
+    paragraph: str = ""         # the paragraph up to this sentence (stages named earlier)
+    k: int | None = None        # a written fraction k/n
+    n: int | None = None
+    status: str = "unsupported"
+    source: str | None = None
+    expected: float | None = None
+    rule: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def context(self) -> str:
+        return self.sentence
+
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+NUMBER = re.compile(rf"(?<![\w.,])(?P<sign>[+\-−])?(?P<num>{_NUM})"
+                    r"(?:(?:\s*[eE](?P<exp>[-+−]?\d+))|(?:\s*(?:×|x|\*)\s*10\^\{?(?P<exp2>[-+−]?\d+)\}?))?"
+                    rf"(?P<frac>\s*/\s*(?P<den>{_NUM})(?![\w.]))?"
+                    r"(?P<suffix>\s?%|\s?(?:×|x\b)|-?fold\b|\s?(?:percentage\s+)?(?:points?|pp)\b|[KM]\b)?")
+NON_CLAIM_BEFORE = re.compile(r"(?:section|sec\.|§|table|tab\.|figure|fig\.|eq\.|equation|appendix|app\.|chapter|"
+                              r"lemma|theorem|algorithm|alg\.|line|page|version|v|step|footnote|ref\.|iter(?:ation)?|round|seed|epoch|run|"
+                              r"layer|hop|checkpoint|ckpt|#)\s*~?\s*\(?$", re.I)
+CONFIDENCE_LEVEL = re.compile(r"\d+(?:\.\d+)?\s?%\s*(?:wilson\s+|wald\s+|bootstrap\s+)?(?:confidence|ci\b|credible|interval|"
+                              r"conf\.)", re.I)
+NOT_A_QUANTITY = re.compile(r"\d:\d|:\d\d|\d-\d\d-|\d{8}")
+HARDWARE = re.compile(r"\s?(?:GB|GiB|MB|MiB|TB|GHz|W)\b")  # "80 GB", "700 W": a machine's spec, not a result
+DURATION = re.compile(r"\s?(?:s|sec|secs|seconds|min|mins|minutes|ms|h|hours)\b")  # "done in 9.9 s": a log's timing
+APPROX = re.compile(r"(?:~|≈|∼|\babout|\baround|\bapproximately|\broughly|\bnearly|\balmost|\bclose to|\bsome)\s*$", re.I)
+LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>|≥)\s*$", re.I)
+UPPER = re.compile(r"(?:\bunder|\bless than|\bbelow|\bat most|<|≤)\s*$", re.I)
+LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
+INTERVAL = re.compile(rf"\[\s*({_NUM})\s*%?\s*,\s*({_NUM})\s*%?\s*\]|(?:CI|interval)\s*[:=]?\s*\(?\s*({_NUM})\s*%?\s*[–-]\s*({_NUM})",
+                      re.I)
+SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bSec)(?<!\bTab)"
+                          r"[.!?](?=\s+[A-Z(\[*_`\\$])")
+
+
+def _float(raw: str) -> float:
+    return float(raw.replace(",", "").replace("−", "-"))
+
+
+def numbers(text: str) -> list[Claim]:
+    """Claims in one piece of plain text (a sentence or a cell); `pos` is each number's offset in it."""
+    masked = CITATION.sub(lambda m: " " * len(m.group(0)), text)
+    roles = {}
+    for m in INTERVAL.finditer(masked):
+        lo, hi = (1, 2) if m.group(1) else (3, 4)
+        roles[m.start(lo)], roles[m.start(hi)] = "ci_low", "ci_high"
+    out = []
+    for m in NUMBER.finditer(masked):
+        start, end = m.start("num"), m.end()
+        before = masked[max(0, start - 24):start].rstrip("$ ")
+        after = masked[end:end + 2]
+        if start and (masked[start - 1].isalpha() or masked[start - 1] in "_") or (
+                after[:1].isalpha() and not m.group("suffix")) or (start > 0 and masked[start - 1] == "-" and
+                                                                    start > 1 and masked[start - 2].isalnum()):
+            continue  # part of a name or an identifier: Qwen3-8B, H100, x86, 0.6B, run-3
+        if NON_CLAIM_BEFORE.search(before) or CONFIDENCE_LEVEL.match(masked[start:]) or \
+                NOT_A_QUANTITY.search(masked[max(0, start - 1):end + 3]) or \
+                DURATION.match(masked[end:]) and re.search(r"\bin\s*$", before) or HARDWARE.match(masked[end:]):
+            continue
+        raw, suffix = m.group("num"), (m.group("suffix") or "").strip()
+        value = _float(raw)
+        exp = m.group("exp") or m.group("exp2")
+        if not suffix and not exp and not m.group("frac") and re.fullmatch(r"\d{4}", raw) and 1900 <= value <= 2100:
+            continue  # a year
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+        kind = ("percent" if suffix == "%" else "ratio" if suffix in ("×", "x", "fold", "-fold") else
+                "difference" if suffix.endswith(("point", "points", "pp")) else "number")
+        if exp:
+            value, decimals = value * 10 ** int(exp.replace("−", "-")), decimals - int(exp.replace("−", "-"))
+        if suffix in ("K", "M"):  # 1.5K means 1,500 to the nearest 100
+            scale = 3 if suffix == "K" else 6
+            value, decimals = value * 10 ** scale, decimals - scale
+        claim = Claim("", 0, masked[m.start():end].strip(), value, kind, decimals, pos=start)
+        if m.group("sign") and kind != "difference" and re.search(r"[+]", m.group("sign")):
+            claim.kind = "difference"
+        elif m.group("sign"):
+            claim.value = -value if m.group("sign") in "-−" and not before.endswith(("(", "[")) else value
+        if m.group("frac"):
+            claim.k, claim.n = int(value), int(_float(m.group("den")))
+            claim.kind, claim.value = "fraction", value / _float(m.group("den")) if _float(m.group("den")) else 0.0
+        claim.role = roles.get(start, roles.get(m.start(), "value"))
+        if re.search(r"(?:±|\+/-|\\pm)\s*$", before):
+            claim.role = "pm"
+        claim.approx = bool(APPROX.search(before))
+        claim.bound = ">" if LOWER.search(before) else "<" if UPPER.search(before) else ""
+        out.append(claim)
+    return out
+
+
+def _located(claims: list[Claim], file: str, line: int, text: str, sentence: str, offset: int, **extra) -> list[Claim]:
+    for c in claims:
+        c.file, c.line, c.sentence = file, line + text[:offset + c.pos].count("\n"), sentence
+        for k, v in extra.items():
+            setattr(c, k, v)
+    return claims
+
+
+def _linked(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The text with links replaced by their labels (same length) and the label spans with their targets."""
+    spans = [(m.start(), m.start() + len(m.group(1)), m.group(2)) for m in LINK.finditer(text)]
+    return LINK.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text), spans
+
+
+def prose(text: str, file: str, line: int, heading: str = "") -> list[Claim]:
+    """Claims of a paragraph, sentence by sentence (soft line breaks are spaces)."""
+    plain, spans = _linked(text)
+    flat = plain.replace("\n", " ")
+    out, start = [], 0
+    ends = [m.end() for m in SENTENCE_END.finditer(flat)] + [len(flat)]
+    for end in ends:
+        sentence = flat[start:end]
+        for c in _located(numbers(sentence), file, line, plain, sentence, start, heading=heading,
+                          paragraph=flat[:end]):
+            link = next((url for a, b, url in spans if a <= start + c.pos < b), None)
+            c.link = link if link and "#" in link else None
+            out.append(c)
+        start = end
+    return out
+
+
+def cell(text: str, file: str, line: int, row: str, columns: list[str], caption: str, heading: str) -> list[Claim]:
+    plain, spans = _linked(text)
+    context = " | ".join([row, *columns, caption])
+    claims = _located(numbers(plain), file, line, "", context, 0, heading=heading,
+                      table={"row": row, "columns": columns, "caption": caption})
+    for c in claims:
+        link = next((url for a, b, url in spans if a <= c.pos < b), None)
+        c.link = link if link and "#" in link else None
+        c.extra["cell"] = plain
+    return claims
+
+
+# ---------------------------------------------------------------- Markdown
+
+def extract_markdown(path: Path, text: str) -> list[Claim]:
+    from markdown_it import MarkdownIt
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    claims: list[Claim] = []
+    header: list[str] = []
+    row: list[tuple[str, int]] = []
+    in_head, heading, caption = False, "", ""
+    for i, tok in enumerate(tokens):
+        prev = tokens[i - 1].type if i else ""
+        if tok.type == "thead_open":
+            in_head, header = True, []
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline" and prev in ("th_open", "td_open"):
+            if in_head:
+                header.append(LINK.sub(r"\1", tok.content))
+            else:
+                row.append((tok.content, tok.map[0] + 1 if tok.map else tokens[i - 1].map[0] + 1))
+        elif tok.type == "tr_close" and row and not in_head:
+            label = " ".join(LINK.sub(r"\1", c) for c, _ in row if not numbers(LINK.sub(r"\1", c)))
+            for col, (content, line) in enumerate(row):
+                if numbers(LINK.sub(r"\1", content)):
+                    claims += cell(content, str(path), line, label, [header[col] if col < len(header) else ""], caption,
+                                   heading)
+        elif tok.type == "inline" and tok.map and prev == "heading_open":
+            heading = tok.content
+        elif tok.type == "inline" and tok.map:
+            if re.match(r"\s*(?:\*\*)?(?:table|tab\.)\s*\d+", tok.content, re.I):
+                caption = tok.content  # "Table 2: ..." names what the next table holds
+            claims += prose(tok.content, str(path), tok.map[0] + 1, heading)
+    return claims
+
+
+# ---------------------------------------------------------------- LaTeX
+
+def latex_to_text(s: str) -> str:
+    """LaTeX markup to the plain text a reader sees (numbers, ×, ±, % kept; commands dropped)."""
+    s = re.sub(r"(?<!\\)%.*", "", s)
+    s = re.sub(r"\\(?:cite[tp]?|ref|eqref|autoref|cref|Cref|label|url|footnote)\*?(?:\[[^\]]*\])?\{[^}]*\}", " ", s)
+    s = re.sub(r"\\(?:num|SI)\{([^}]*)\}(?:\{[^}]*\})?", r"\1", s)
+    s = re.sub(r"\\times\s*10\^\{?([-+−]?\d+)\}?", r"e\1", s)
+    s = re.sub(r"\s*\\times\b|\s*\\texttimes\b", "×", s)
+    s = s.replace("\\pm", "±").replace("\\%", "%").replace("\\,", " ").replace("~", " ").replace("\\&", "&")
+    s = re.sub(r"\\(?:approx|sim)\b", "≈", s)
+    s = re.sub(r"\\(?:rightarrow|to|longrightarrow)\b", "→", s)
+    s = re.sub(r"\\(?:beta)\b", "β", s)
+    s = re.sub(r"\{\\(?:bf|it|em|tt)\s+([^}]*)\}", r"\1", s)
+    for _ in range(3):
+        s = re.sub(r"\\[a-zA-Z]+\*?(?:\[[^\]]*\])?\{([^{}]*)\}", r"\1", s)  # \textbf{x} -> x
+    s = re.sub(r"\\[a-zA-Z]+\*?", " ", s).replace("$", "").replace("{", "").replace("}", "")
+    return s
+
+
+def _tabular_rows(body: str) -> list[list[str]]:
+    """Rows of a tabular, each a list of cells with \\multicolumn spans expanded (the text repeated)."""
+    rows = []
+    for raw in re.split(r"\\\\", body):
+        raw = re.sub(RULE, " ", raw)
+        if not raw.strip():
+            continue
+        cells = []
+        for c in re.split(r"(?<!\\)&", raw):
+            m = re.search(r"\\multicolumn\{(\d+)\}\{[^}]*\}\{(.*)\}\s*$", c.strip(), re.S)
+            span, c = (int(m.group(1)), m.group(2)) if m else (1, c)
+            c = re.sub(r"\\multirow\{[^}]*\}\{[^}]*\}\{(.*)\}", r"\1", c.strip(), flags=re.S)
+            cells += [c.strip()] * span
+        rows.append(cells)
+    return rows
+
+
+RULE = r"\\(?:toprule|midrule|bottomrule|hline|cline\{[^}]*\}|cmidrule(?:\([^)]*\))?\{[^}]*\})"
+
+
+def _split_header(body: str) -> tuple[str, str]:
+    """(header rows, body rows) of a tabular: the header ends at the first \\midrule (or the first \\hline after
+    some content); without either, the first row is the header."""
+    m = re.search(r"\\midrule", body)
+    if not m:
+        m = next((h for h in re.finditer(r"\\hline", body) if re.sub(RULE, "", body[:h.start()]).strip()), None)
+    if m:
+        return body[:m.start()], body[m.end():]
+    first = body.find("\\\\")
+    return (body[:first], body[first + 2:]) if first >= 0 else ("", body)
+
+
+def extract_latex(path: Path, text: str) -> list[Claim]:
+    claims: list[Claim] = []
+    heading = ""
+    table = re.compile(r"\\begin\{(table\*?|tabular\*?)\}.*?\\end\{\1\}", re.S)
+    pos = 0
+    for m in list(table.finditer(text)) + [None]:
+        chunk_end = m.start() if m else len(text)
+        chunk = text[pos:chunk_end]
+        base_line = text[:pos].count("\n") + 1
+        for para in re.finditer(r"(?:[^\n]|\n(?!\s*\n))+", chunk):
+            raw = para.group(0)
+            h = re.search(r"\\(?:sub)*section\*?\{([^}]*)\}", raw)
+            if h:
+                heading = h.group(1)
+            if raw.lstrip().startswith("\\begin{") or raw.lstrip().startswith("\\end{"):
+                raw = re.sub(r"\\(?:begin|end)\{[^}]*\}", " ", raw)
+            line = base_line + chunk[:para.start()].count("\n")
+            body = re.sub(r"\\(?:sub)*section\*?\{[^}]*\}", " ", raw)
+            claims += _prose_latex(body, str(path), line, heading)
+        if m:
+            claims += _table_latex(m.group(0), str(path), text[:m.start()].count("\n") + 1, heading)
+            pos = m.end()
+    return claims
+
+
+def _prose_latex(raw: str, file: str, line: int, heading: str) -> list[Claim]:
+    """LaTeX prose line by line into plain text, keeping each line's number for the claims."""
+    lines = raw.split("\n")
+    plain = "\n".join(latex_to_text(x) for x in lines)
+    return prose(plain, file, line, heading)
+
+
+def _table_latex(block: str, file: str, line: int, heading: str) -> list[Claim]:
+    cap = re.search(r"\\caption\{((?:[^{}]|\{[^{}]*\})*)\}", block)
+    caption = latex_to_text(cap.group(1)) if cap else ""
+    tab = re.search(r"\\begin\{tabular\*?\}(?:\{[^}]*\})*(.*?)\\end\{tabular\*?\}", block, re.S)
+    if not tab:
+        return []
+    body_start = block[:tab.start(1)].count("\n")
+    head, rest = _split_header(tab.group(1))
+    header_rows, body = _tabular_rows(head), _tabular_rows(rest)
+    width = max((len(r) for r in header_rows + body), default=0)
+    columns = [[latex_to_text(h[c]).strip() for h in header_rows if c < len(h) and h[c].strip()] for c in range(width)]
+    claims, label = [], ""
+    raw_lines = tab.group(1).split("\n")
+    for r in body:
+        texts = [latex_to_text(c).strip() for c in r]
+        first = " ".join(t for t in texts if t and not numbers(t))
+        label = first or label  # an empty first cell continues a \multirow label
+        where = next((i for i, x in enumerate(raw_lines) if r[-1].strip() and r[-1].strip() in x), 0)
+        for col, content in enumerate(texts):
+            if content and numbers(content):
+                claims += cell(content, file, line + body_start + where, label,
+                               columns[col] if col < len(columns) else [], caption, heading)
+    return claims
+
+
+def extract(path: Path, text: str) -> list[Claim]:
+    return extract_latex(path, text) if Path(path).suffix == ".tex" else extract_markdown(path, text)

@@ -1,0 +1,181 @@
+"""The metrics index: every number under a folder, whatever its layout, as (file, key, value, names).
+
+JSON and YAML of any nesting, JSON Lines (`#` comment lines skipped), CSV (a header row; the text cells of a row
+name its numbers). A number's names are the canonical words (names.words) of its folders, file name, keys, the
+text fields that label its record ("stage": "sft", "method": "sokrates") and, in a CSV, its row's text cells and
+its column header. Files that cannot be read are skipped and listed, never fatal. Per-seed files (a `seedN`
+folder or file name) also give the mean and standard deviation of each key across seeds."""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from sokrates.io import DataError
+
+from .names import words
+
+SKIP_FILES = ("samples.jsonl", "pairs.jsonl", "train.jsonl", "test.jsonl", "tokenizer.json", "tokenizer_config.json",
+              "special_tokens_map.json", "generation_config.json", "vocab.json", "added_tokens.json")
+LABEL_KEYS = {"name", "stage", "model", "method", "dataset", "split", "run", "checkpoint", "label", "setting",
+              "variant", "task", "system", "backend", "config"}
+SEED = re.compile(r"seed[_-]?\d+", re.I)
+
+
+@dataclass(frozen=True)
+class Entry:
+    file: str            # path relative to the metrics folder
+    key: str             # where in the file: dotted keys, [i] for list items, row.column in a CSV
+    value: float
+    names: frozenset     # canonical words naming the number
+    key_names: frozenset = frozenset()  # those from its key and record labels alone (not folders or file name)
+    kind: str = "other"  # eval | check | config | train | other
+    alt: float | None = None  # a second acceptable value (a population std beside the sample std)
+
+    @property
+    def leaf(self) -> str:
+        return re.split(r"[.\[]", self.key)[-1].rstrip("]").lower()
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.key}"
+
+
+def _file_kind(rel: str) -> str:
+    parts = [p.lower() for p in Path(rel).parts]
+    name = parts[-1]
+    if name.startswith(("config", "hparams", "hyperparameters", "args", "settings")):
+        return "config"
+    if name.startswith(("check", "sample")) or "samples" in parts or "sample_check" in parts:
+        return "check"
+    if "eval" in parts or "evals" in parts or name.startswith(("eval", "result", "summary")) and "eval" in name:
+        return "eval"
+    if name.startswith(("train", "metrics", "trainer")):
+        return "train"
+    return "eval" if name.startswith(("summary", "results", "aggregate")) else "other"
+
+
+def _flatten(obj, prefix: str, labels: tuple):
+    """(key, value, labels) for every number; labels are the text fields naming the dicts it sits in."""
+    if isinstance(obj, dict):
+        here = tuple(str(v) for k, v in obj.items() if str(k).lower() in LABEL_KEYS and isinstance(v, str) and len(v) < 60)
+        for k, v in obj.items():
+            yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k), labels + here)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _flatten(v, f"{prefix}[{i}]", labels)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        yield prefix, float(obj), labels
+    elif isinstance(obj, str) and re.fullmatch(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", obj.strip(), re.I):
+        yield prefix, float(obj), labels  # numbers written as strings (YAML "2e-3", CSV-like JSON)
+
+
+def _csv_items(path: Path):
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return
+    header = rows[0]
+    for i, row in enumerate(rows[1:]):
+        text = [c for c in row if c.strip() and not _number(c)]
+        label = text[0] if text else f"[{i}]"
+        for col, cell in enumerate(row):
+            value = _number(cell)
+            if value is not None:
+                column = header[col] if col < len(header) else str(col)
+                yield f"{label}.{column}", value, tuple(text) + (column,)
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(str(cell).strip().replace(",", "").rstrip("%"))
+    except ValueError:
+        return None
+
+
+@dataclass
+class MetricsIndex:
+    root: Path
+    entries: list = field(default_factory=list)
+    unreadable: list = field(default_factory=list)   # "path: why" for files skipped
+    notes: list = field(default_factory=list)        # things read with care (comment lines skipped, ...)
+    objects: dict = field(default_factory=dict)      # parsed JSON/YAML documents, by relative path
+
+    @classmethod
+    def load(cls, root: Path) -> "MetricsIndex":
+        root = Path(root)
+        if not root.is_dir():
+            raise DataError(f"{root}: metrics folder not found. Fix: pass --metrics with the folder holding runs' files.")
+        index = cls(root)
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.name not in SKIP_FILES and not path.name.endswith(".manifest.json") \
+                    and path.suffix.lower() in (".json", ".jsonl", ".csv", ".yaml", ".yml"):
+                index._read(path)
+        index._seed_statistics()
+        index.by_name = {}
+        for i, e in enumerate(index.entries):
+            for w in e.names:
+                index.by_name.setdefault(w, []).append(i)
+        index.by_where = {e.where: e for e in index.entries}
+        return index
+
+    def _read(self, path: Path) -> None:
+        rel = path.relative_to(self.root).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".jsonl":
+                items, skipped = [], 0
+                for i, line in enumerate(text.splitlines()):
+                    if line.lstrip().startswith(("#", "//")) or not line.strip():
+                        skipped += line.lstrip().startswith(("#", "//"))
+                        continue
+                    items += [(f"[{i}].{k}", v, lab) for k, v, lab in _flatten(json.loads(line), "", ())]
+                if skipped:
+                    self.notes.append(f"{rel}: {skipped} comment line(s) skipped")
+            elif path.suffix == ".csv":
+                items = list(_csv_items(path))
+            else:
+                obj = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+                if isinstance(obj, dict) and "architectures" in obj and "model_type" in obj:
+                    return  # a model's own config.json: its sizes are not results
+                self.objects[rel] = obj
+                items = list(_flatten(obj, "", ()))
+        except (ValueError, UnicodeDecodeError, yaml.YAMLError, csv.Error) as err:
+            self.unreadable.append(f"{rel}: {str(err).splitlines()[0][:100]}")
+            return
+        base = set(words(" ".join(Path(rel).with_suffix("").parts)))
+        kind = _file_kind(rel)
+        for key, value, labels in items:
+            own = set(words(key)) | {w for lab in labels for w in words(lab)}
+            self.entries.append(Entry(rel, key, value, frozenset(base | own), frozenset(own),
+                                      "config" if "config" in key.lower() else kind))
+
+    def _seed_statistics(self) -> None:
+        groups: dict[tuple, list] = {}
+        for e in self.entries:
+            if SEED.search(e.file):
+                groups.setdefault((SEED.sub("seed*", e.file), e.key), []).append(e)
+        for (pattern, key), group in groups.items():
+            if len(group) < 2:
+                continue
+            values = [e.value for e in group]
+            names = frozenset(set.intersection(*(set(e.names) for e in group)) - {"seeds"})
+            own = group[0].key_names
+            self.entries.append(Entry(pattern, f"{key}.mean", statistics.fmean(values), names | {"mean"}, own | {"mean"},
+                                      group[0].kind))
+            self.entries.append(Entry(pattern, f"{key}.std", statistics.stdev(values), names | {"std"}, own | {"std"},
+                                      group[0].kind, alt=statistics.pstdev(values)))
+
+    def named(self, names) -> list[Entry]:
+        """Entries carrying any of the names."""
+        ids = sorted({i for w in names for i in self.by_name.get(w, ())})
+        return [self.entries[i] for i in ids]
+
+    def sibling(self, entry: Entry, leaf: str) -> Entry | None:
+        head = entry.key.rsplit(".", 1)[0] if "." in entry.key else ""
+        return self.by_where.get(f"{entry.file}:{head + '.' if head else ''}{leaf}")

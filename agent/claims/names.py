@@ -1,0 +1,94 @@
+"""One vocabulary for drafts and metrics files: `words(text)` turns a sentence, a table header, a folder, a file
+name or a JSON key into canonical words, so "DPO iteration 3", "+ DPO iter3", "dpo_iter3" and "round 3" all
+become `iter3`, "Step validity" and "step_validity" become `step_validity`, and "held-out" becomes `test`."""
+from __future__ import annotations
+
+import re
+
+# multi-word names first (applied to lower-case text, in order); each becomes one word
+ORDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "first": 1, "second": 2, "third": 3, "fourth": 4,
+            "fifth": 5}
+PHRASES = [
+    (r"\bsft\s*\+\s*dpo\b", " dpo "),
+    (r"\bsft\b|\bsupervised fine[\s-]*tun(?:ing|ed)\b", " sft "),
+    (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b|"
+     r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
+     lambda m: f" iter{ORDINALS[m.group(1) or m.group(2)]} "),
+    (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
+    (r"\bdpo[\s_-]*(\d+)\b", r" iter\1 "),
+    (r"\bstep[\s_-]*valid(?:ity)?\b|\bvalid steps?\b", " step_validity "),
+    (r"\btrace[\s_-]*valid(?:ity)?\b|\bvalid traces?\b", " trace_validity "),
+    (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),
+    (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b", " accuracy "),
+    (r"\bsteps?\s+(?:are|is|were|was)\s+valid\b", " step_validity "),
+    (r"\btraces?\s+(?:are|is|were|was)\s+valid\b", " trace_validity "),
+    (r"\bchain[\s-]*of[\s-]*thought\b", " cot "),
+    (r"\bseconds\b", " wall_s "),
+    (r"\bproblems?\s*(?:/|per)\s*(?:h|hr|hour)\b|\bproblems_per_hour\b", " problems_per_hour "),
+    (r"\bproblems?\s*(?:/|per)\s*(?:s|sec|second)\b|\bproblems_per_s\b", " problems_per_s "),
+    (r"\btokens?\s*(?:/|per)\s*(?:s|sec|second)\b|\btokens_per_s\b|\btok/s\b", " tokens_per_s "),
+    (r"\bsamples?\s*(?:/|per)\s*problem\b|\bsamples_per_problem\b", " samples_per_problem "),
+    (r"\blearning[\s_-]*rate\b|\blr\b", " learning_rate "),
+    (r"\bbatch[\s_-]*size\b", " batch_size "),
+    (r"\bweight[\s_-]*decay\b", " weight_decay "),
+    (r"\bmax(?:imum)?[\s_-]*(?:new[\s_-]*)?tokens\b", " max_new_tokens "),
+    (r"\bmax(?:imum)?[\s_-]*length\b", " max_length "),
+    (r"\breward[\s_-]*accurac(?:y|ies)\b", " reward_accuracy "),
+    (r"\b(?:final[\s_-]*)?(?:training[\s_-]*)?loss\b", " loss "),
+    (r"\bheld[\s_-]*out\b|\btest(?:ing)?\b|\beval(?:uation)?\b(?=\s*(?:set|problems?|split))", " test "),
+    (r"\btrain(?:ing)?\b(?=[\s_-]*(?:set|problems?|split|examples?))", " train "),
+    (r"\bβ\b|\\beta\b|\bbeta\b", " beta "),
+    (r"\btemp(?:erature)?\b|\btau\b", " temperature "),
+    (r"\bspeed[\s_-]*up\b", " speedup "),
+    (r"\bwall[\s_-]*(?:clock|time|s)\b", " wall_s "),
+]
+SYNONYMS = {"pair": "pairs", "problem": "problems", "sample": "samples", "epoch": "epochs", "step": "steps",
+            "example": "examples", "seed": "seeds", "hop": "hops", "iteration": "iterations", "generations": "samples",
+            "valid": "validity", "mean": "mean", "avg": "mean", "average": "mean", "std": "std", "sd": "std",
+            "stdev": "std", "n_problems": "problems", "n": "n"}
+# words that say nothing about which number is meant
+GENERIC = frozenset("""a an the of on in at to from for with and or by is are was were be been than that this these
+those it its as we our us after before over under per vs versus value values summary json jsonl csv yaml yml runs run
+results result metrics metric data file files eval evaluation table row col column stage stages model models score
+scores rate rates total all each both only when while which who what reaches reached reach rises rise rose falls fell
+gain gains improves improved improvement drop drops up down s x k m""".split())
+METRICS = frozenset("""accuracy step_validity trace_validity local_validity loss problems_per_hour problems_per_s
+tokens_per_s mfu pairs reward_accuracy wall_s""".split())
+CONFIG = frozenset("""learning_rate batch_size weight_decay temperature beta epochs samples_per_problem max_new_tokens
+max_length top_p warmup_ratio iterations seeds""".split())
+_WORD = re.compile(r"[a-z][a-z0-9_]*|\d+")
+
+
+def positioned(text: str) -> list[tuple[int, str]]:
+    """(offset, canonical word) for every word of a text, phrases ("step validity", "DPO iteration 3") placed at
+    their first character, in order of offset: lower case, phrases joined, plurals and synonyms folded."""
+    low = str(text).lower().replace("\\_", "  ").replace("_", " ")
+    found = []
+    for pattern, repl in PHRASES:
+        def keep(m, repl=repl):
+            out = m.expand(repl) if isinstance(repl, str) else repl(m)
+            found.extend((m.start(), w) for w in out.split())
+            return " " * (m.end() - m.start())
+        low = re.sub(pattern, keep, low)
+    for m in _WORD.finditer(low.replace("-", " ").replace("/", " ").replace(".", " ")):
+        w = SYNONYMS.get(m.group(0), m.group(0))
+        if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w[:-1] in SYNONYMS:
+            w = SYNONYMS[w[:-1]]
+        found.append((m.start(), w))
+    return sorted(found)
+
+
+def words(text: str) -> list[str]:
+    """The canonical words of a text, in order (see `positioned`)."""
+    return [w for _, w in positioned(text)]
+
+
+def stage_of(names) -> str | None:
+    """The stage a set of words names: `sft`, `iterK`, or None."""
+    found = [w for w in names if is_stage(w)]
+    return found[-1] if found else None
+
+
+def is_stage(word: str) -> bool:
+    """sft, iterK, or dpo (some DPO stage, as a table row "DPO" or "SFT+DPO" names it)."""
+    return word in ("sft", "dpo") or bool(re.fullmatch(r"iter\d+", word))

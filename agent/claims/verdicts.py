@@ -1,0 +1,246 @@
+"""Verdicts: compare a claim with the entries it binds to. One value: verified when the source rounds to the
+written number (percent or fraction), else mismatch with the expected value and its source. Several different
+values: unsupported naming them, or mismatch when none agrees; never verified by coincidence. Derived numbers
+(ratios, differences, k/n, intervals, ± std) are recomputed from their parts."""
+from __future__ import annotations
+
+import re
+
+from sokrates.metrics import wilson
+
+from .binding import candidates, concepts
+from .extraction import Claim
+from .index import Entry, MetricsIndex
+from .names import is_stage, words
+
+
+def matches(written: float, source: float, decimals: int, kind: str) -> bool:
+    tol = 0.5 * 10 ** -decimals + 1e-9
+    if kind == "percent":
+        return abs(source * 100 - written) <= tol or (abs(source) > 1 and abs(source - written) <= tol)
+    return abs(source - written) <= tol or (abs(source) <= 1 < abs(written) and abs(source * 100 - written) <= tol)
+
+
+def _display(source: float, claim: Claim) -> float:
+    scaled = claim.kind == "percent" and abs(source) <= 1 or abs(source) <= 1 < abs(claim.value)
+    return round(source * 100 if scaled else source, 6)
+
+
+def _holds(claim: Claim, source: float) -> bool:
+    value = source * 100 if (claim.kind == "percent" or claim.value > 1) and abs(source) <= 1 else source
+    return value > claim.value if claim.bound == ">" else value < claim.value
+
+
+def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
+    if claim.link:
+        path, _, key = claim.link.partition("#")
+        entry = _linked(index, path, key)
+        if entry is None:
+            claim.rule = f"provenance {claim.link} names no number in the metrics"
+            return claim
+        return compare(claim, [entry], index, "explicit provenance")
+    if claim.kind in ("ratio", "difference"):
+        return _derived(claim, index, siblings)
+    seen = concepts(claim, siblings, index.by_name)
+    later = [c for c in siblings if c.pos > claim.pos]
+    claim.extra["has_pm"] = bool(later) and later[0].role == "pm"
+    if claim.role in ("ci_low", "ci_high", "pm"):
+        owner = next((c for c in reversed(siblings) if c.role == "value" and c.pos < claim.pos), None)
+        if owner is not None and owner.extra.get("entry") is not None:
+            return _interval(claim, owner, index)
+    if claim.kind == "fraction":
+        return _fraction(claim, index, seen)
+    cands = candidates(claim, index, seen)
+    if not cands:
+        return claim
+    compare(claim, cands, index, "table row and column" if claim.table else "sentence")
+    if claim.status == "mismatch" and not seen["tight"]:
+        claim.status = "unsupported"
+        claim.rule += f"; its stage ({seen['stage']}) is only named earlier in the sentence, so not called a mismatch"
+    return claim
+
+
+def _linked(index: MetricsIndex, path: str, key: str) -> Entry | None:
+    tail = path.replace("\\", "/")
+    for e in index.entries:
+        if e.key == key and (tail.endswith(e.file) or e.file.endswith(tail.lstrip("./"))):
+            return e
+    return None
+
+
+def compare(claim: Claim, cands: list[Entry], index: MetricsIndex, how: str) -> Claim:
+    values = {round(e.value, 12) for e in cands}
+    agree = [e for e in cands if matches(claim.value, e.value, claim.decimals, claim.kind)]
+    if len(values) > 1:
+        names = ", ".join(f"{e.where}={e.value:g}" for e in cands[:4])
+        if agree:
+            claim.rule = f"ambiguous: {len(cands)} sources with different values ({names})"
+            return claim
+        claim.source, claim.expected = cands[0].where, _display(cands[0].value, claim)
+        claim.rule = f"no single source, and none agrees ({names})"
+        return claim
+    entry = cands[0]
+    claim.source, claim.expected = entry.where, _display(entry.value, claim)
+    claim.extra["entry"] = entry
+    if claim.bound:
+        claim.status = "verified" if _holds(claim, entry.value) else "mismatch"
+        claim.rule = f"{how}; bound '{claim.bound} {claim.text}'"
+        return claim
+    ok = bool(agree)
+    if not ok and claim.approx:
+        claim.rule = f"{how}; approximate ('{claim.text}') and not within its precision: left unsupported"
+        return claim
+    claim.status = "verified" if ok else "mismatch"
+    claim.rule = f"{how}; rounding to {claim.decimals} decimal(s)"
+    if ok:
+        _consistent(claim, entry, index)
+    return claim
+
+
+def _consistent(claim: Claim, entry: Entry, index: MetricsIndex) -> None:
+    """A rate beside its k and n must be some k/n at the written precision."""
+    if entry.leaf != "value":
+        return
+    n, k = index.sibling(entry, "n"), index.sibling(entry, "k")
+    if n is None or k is None or not n.value:
+        return
+    if not any(matches(claim.value, kk / n.value, claim.decimals, claim.kind) for kk in range(int(n.value) + 1)):
+        claim.status, claim.rule = "mismatch", f"no k/{int(n.value)} rounds to {claim.text}"
+
+
+def _interval(claim: Claim, written: Claim, index: MetricsIndex) -> Claim:
+    """An interval bound or a ± beside a bound value: Wilson from k/n (Wald when the sentence says so), else the
+    file's own ci95_low/high or std (in the unit its value is written in)."""
+    owner = written.extra["entry"]
+    if claim.role == "pm":
+        std = index.sibling(owner, "std")
+        if std is None:
+            claim.rule = "± with no std beside its value's source"
+            return claim
+        scale = 100 if (written.kind == "percent" or abs(written.value) > 1) and abs(owner.value) <= 1 else 1
+        ok = any(v is not None and matches(claim.value, v * scale, claim.decimals, "number") for v in (std.value, std.alt))
+        claim.status, claim.source = ("verified" if ok else "mismatch"), std.where
+        claim.expected = round(std.value * scale, 6)
+        claim.rule = "± against the std across seeds (sample or population)"
+        return claim
+    k, n = index.sibling(owner, "k"), index.sibling(owner, "n")
+    leaf = "ci95_low" if claim.role == "ci_low" else "ci95_high"
+    if k is not None and n is not None and n.value:
+        wald = re.search(r"\bwald\b|normal approximation", claim.sentence, re.I)
+        if wald:
+            p = k.value / n.value
+            half = 1.959964 * (p * (1 - p) / n.value) ** 0.5
+            bound, name = (p - half if claim.role == "ci_low" else p + half), "Wald"
+        else:
+            low, high = wilson(int(k.value), int(n.value))
+            bound, name = (low if claim.role == "ci_low" else high), "Wilson"
+        claim.source = f"{owner.file}:{owner.key.rsplit('.', 1)[0]}.k/n"
+        claim.rule = f"{name} interval of {int(k.value)}/{int(n.value)} gives {bound:.4f}"
+    else:
+        stated = index.sibling(owner, leaf)
+        if stated is None:
+            claim.rule = "an interval with no counts or bounds beside its value's source"
+            return claim
+        bound, claim.source, claim.rule = stated.value, stated.where, f"the file's own {leaf}"
+    claim.expected = _display(bound, claim)
+    claim.status = "verified" if matches(claim.value, bound, claim.decimals, claim.kind) else "mismatch"
+    return claim
+
+
+def _fraction(claim: Claim, index: MetricsIndex, seen: dict) -> Claim:
+    """"1,178/1,200": the k and n of the rate the context names, or any k and n that sit together."""
+    pool = [e for e in index.entries if e.leaf == "k" and e.value == claim.k]
+    pairs = [(e, index.sibling(e, "n")) for e in pool]
+    pairs = [(e, n) for e, n in pairs if n is not None]
+    if seen["metric"]:
+        pairs = [(e, n) for e, n in pairs if seen["metric"] in e.names and (not seen["stage"] or seen["stage"] in e.names)]
+    exact = [(e, n) for e, n in pairs if n.value == claim.n]
+    if exact:
+        claim.status, claim.source, claim.rule = "verified", exact[0][0].where, "k and n beside each other"
+        return claim
+    cands = candidates(claim, index, seen) if seen["metric"] else []
+    rates = [e for e in cands if e.leaf == "value" and index.sibling(e, "k") and index.sibling(e, "n")]
+    if len(rates) == 1:
+        k, n = index.sibling(rates[0], "k"), index.sibling(rates[0], "n")
+        claim.status, claim.source = "mismatch", rates[0].where
+        claim.expected, claim.rule = k.value / n.value, f"the source holds {int(k.value)}/{int(n.value)}"
+        return claim
+    claim.rule = "no k and n found for this fraction"
+    return claim
+
+
+def _derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
+    """Ratios (44×) and differences (+4.1 points) of the two values the sentence names: its own two numbers when it
+    writes them, else two stages or two named sources of one metric."""
+    pair = _written_pair(claim, siblings)
+    how = "the sentence's two numbers"
+    if pair is None:
+        pair, how = _named_pair(claim, index), "two sources named in the sentence"
+    if pair is None:
+        claim.rule = "a ratio or difference needs the two values it compares"
+        return claim
+    (a, a_name), (b, b_name) = pair
+    if claim.kind == "ratio":
+        (big, big_name), (small, small_name) = sorted(pair, key=lambda x: -x[0])
+        computed = big / small if small else float("inf")
+        claim.rule = f"ratio of {how}: {big_name} ({big:g}) ÷ {small_name} ({small:g}) = {computed:.4g}×"
+    else:
+        scale = 100 if abs(a) <= 1 and abs(b) <= 1 and not (claim.text.endswith("%") or "percent" in claim.sentence) \
+            else 1
+        computed = abs(b - a) * scale
+        claim.rule = f"difference of {how}: |{b_name} ({b:g}) − {a_name} ({a:g})| = {computed:.4g} points"
+        if claim.text.endswith("%") and a:
+            relative = abs(b - a) / abs(a) * 100
+            if matches(claim.value, relative, claim.decimals, "number"):
+                computed, claim.rule = relative, f"relative change {how}: {relative:.4g}%"
+    claim.source = f"{a_name} ; {b_name}"
+    claim.expected = round(computed, 6)
+    ok = matches(claim.value, computed, claim.decimals, "number")
+    claim.status = "verified" if ok else ("unsupported" if claim.approx else "mismatch")
+    return claim
+
+
+def _written_pair(claim: Claim, siblings: list[Claim]):
+    """The two numbers a ratio or difference compares: the two in its own clause ("610 problems per hour, 3.6x
+    slower than vLLM" pairs 610 with vLLM's number in the sentence), else the two nearest before it."""
+    values = [c for c in siblings if c is not claim and c.role == "value" and c.kind in ("number", "percent", "fraction")]
+    if len(values) < 2:
+        return None
+    than = re.search(r"\b(?:than|over|vs\.?|versus|against)\s+([\w-]+(?:\s+[\w-]+)?)", claim.sentence[claim.pos:])
+    if than:
+        near = [c for c in values if abs(c.pos - claim.pos) < 60 and c.pos < claim.pos][-1:]
+        named = set(words(than.group(1))) - {"the", "a", "one"}
+        other = [c for c in values if c not in near and c.extra.get("entry") is not None and named & c.extra["entry"].names]
+        if near and other:
+            chosen = [near[0], other[0]]
+            return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
+    before = [c for c in values if c.pos < claim.pos][-2:]
+    chosen = before if len(before) == 2 else values[:2]
+    if chosen[0].kind != chosen[1].kind:
+        return None
+    return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
+
+
+def _named_pair(claim: Claim, index: MetricsIndex):
+    seen = concepts(claim, [], index.by_name)
+    metric = seen["metric"]
+    if metric is None:
+        return None
+    stages = list(dict.fromkeys(w for w in words(claim.sentence) if is_stage(w)))
+    picks = []
+    if len(stages) == 2:
+        for stage in sorted(stages, key=lambda s: -1 if s == "sft" else int(s[4:])):
+            probe = Claim("", 0, "", 0.0, sentence=claim.sentence, pos=claim.pos)
+            c = candidates(probe, index, {**seen, "stage": stage})
+            if len({e.value for e in c}) == 1:
+                picks.append((c[0].value, c[0].where))
+    else:
+        pool = [e for e in index.named({metric}) if e.leaf not in ("k", "n")]
+        strong = set().union(*seen["tiers"][:3]) - {metric}
+        groups: dict = {}
+        for e in pool:
+            hit = frozenset(e.names & strong - {"value", "summary", "json", "runs", "problems"})
+            if hit:
+                groups.setdefault(hit, []).append(e)
+        picks = [(g[0].value, g[0].where) for g in groups.values() if len({e.value for e in g}) == 1][:3]
+    return picks if len(picks) == 2 else None

@@ -1,0 +1,327 @@
+"""A corpus for scoring the claim checker: metrics folders in six layouts and drafts written the way people
+write papers (Markdown and LaTeX), every number registered with the verdict it must get.
+
+`Draft.ok(text)` writes a correct claim, `Draft.bad(text, source)` a wrong one (a subtle kind: the value of the
+next row or column, a stale value, a wrong rounding, a ratio from the wrong pair, a Wald interval written as
+Wilson) that must be a mismatch against `source`; numbers written as plain text are non-claims (section and table
+numbers, years, model names, citations) that must not be flagged."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from sokrates.metrics import rate
+
+
+@dataclass
+class Draft:
+    name: str
+    parts: list = field(default_factory=list)
+    expect: list = field(default_factory=list)   # (written text, "verified" | "mismatch", source fragment, kind)
+
+    def ok(self, text: str) -> str:
+        self.expect.append((text, "verified", None, "correct"))
+        return text
+
+    def bad(self, text: str, source: str, kind: str) -> str:
+        self.expect.append((text, "mismatch", source, kind))
+        return text
+
+
+def pct(x: float, d: int = 1) -> str:
+    return f"{x * 100:.{d}f}"
+
+
+def _write(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".json":
+        path.write_text(json.dumps(obj, indent=1))
+    elif path.suffix in (".yaml", ".yml"):
+        path.write_text(yaml.safe_dump(obj))
+    else:
+        path.write_text(obj)
+
+
+# ------------------------------------------------------------------ layout 1: the tool's own runs/ folder
+
+OWN = {"sft": (941, 1150, 152), "dpo_iter1": (952, 2571, 388), "dpo_iter2": (968, 3766, 701), "dpo_iter3": (983, 4133, 955)}
+OWN_STEPS = {"sft": 4213, "dpo_iter1": 4180, "dpo_iter2": 4199, "dpo_iter3": 4207}
+PAIRS = {"dpo_iter1": (1594, 812), "dpo_iter2": (1203, 655), "dpo_iter3": (344, 190)}
+CHECK_ACC = {"dpo_iter1": (2980, 4000), "dpo_iter2": (3410, 4000), "dpo_iter3": (3788, 4000)}
+
+
+def own_layout(root: Path) -> None:
+    run = root / "runs" / "main"
+    for stage, (acc, steps, traces) in OWN.items():
+        _write(run / stage / "eval" / "summary.json",
+               {"stage": stage, "n_problems": 1000, "accuracy": rate(acc, 1000),
+                "step_validity": rate(steps, OWN_STEPS[stage]), "trace_validity": rate(traces, 1000)})
+    for stage, (pairs, problems) in PAIRS.items():
+        _write(run / stage / "pairs.json", {"pairs": pairs, "problems_with_pairs": problems, "problems": 1000})
+        k, n = CHECK_ACC[stage]
+        _write(run / stage / "check.json", {"accuracy": rate(k, n), "samples": n})
+    _write(run / "data" / "check.json", {"train": 14346, "test": 1000, "errors": 0})
+    _write(run / "config.yaml", {"iterations": 3, "sample": {"temperature": 0.7, "samples_per_problem": 4},
+                                 "dpo": {"beta": 0.1, "learning_rate": 5e-7, "epochs": 2},
+                                 "sft": {"learning_rate": 2e-5, "epochs": 3, "batch_size": 64}})
+    _write(run / "sft" / "summary.json", {"final_loss": 0.412, "examples": 14346, "steps": 673})
+
+
+def own_markdown() -> Draft:
+    d = Draft("own.md")
+    sv = {k: OWN[k][1] / OWN_STEPS[k] for k in OWN}
+    gain = f"{(sv['dpo_iter3'] - sv['sft']) * 100:.1f}"
+    d.parts += [
+        "# 4 Results\n\n",
+        f"We train on {d.ok('14,346')} generated problems and evaluate on {d.ok('1,000')} held-out problems "
+        f"(Section 3, following [4]). After SFT the model answers {d.ok('94.1%')} of the test problems\ncorrectly, "
+        f"but only {d.ok(pct(sv['sft']) + '%')} of its steps are valid. Three DPO iterations raise step validity from "
+        f"{d.ok(pct(sv['sft']) + '%')} to {d.ok(pct(sv['dpo_iter3']) + '%')}, a gain of "
+        f"{d.ok(gain + ' points')}, while accuracy rises from {d.ok('94.1%')} to "
+        f"{d.ok('98.3%')}.\n\n",
+        f"Trace validity follows: {d.ok('15.2%')} after SFT, {d.ok('38.8%')} after DPO iteration 1 and "
+        f"{d.bad('95.8%', 'dpo_iter3/eval', 'wrong rounding')} after DPO iteration 3.\n\n",
+        f"DPO iteration 1 trained on {d.ok('1,594')} pairs from {d.ok('812')} problems; iteration 2 on "
+        f"{d.ok('1,203')} pairs and iteration 3 on only {d.bad('355', 'dpo_iter3/pairs', 'stale value')} pairs, as "
+        f"most problems no longer produce an invalid sample.\n\n",
+        f"We sample {d.ok('4')} samples per problem at temperature {d.ok('0.7')} and train DPO with "
+        f"β = {d.ok('0.1')} and a learning rate of {d.ok('5e-7')} for {d.ok('2')} epochs.\n\n",
+        f"The sample check of iteration 2 finds {d.ok('85.3%')} of the sampled answers correct "
+        f"({d.ok('3,410/4,000')}).\n\n",
+        "Table 2: Evaluation on the test set (greedy), 95% Wilson intervals.\n\n",
+        "| Model | Accuracy | Step validity | Trace validity |\n|---|---|---|---|\n",
+    ]
+    rows = [("SFT", "sft"), ("+ DPO iter1", "dpo_iter1"), ("+ DPO iter2", "dpo_iter2"), ("+ DPO iter3", "dpo_iter3")]
+    for label, stage in rows:
+        acc, steps, traces = OWN[stage]
+        cells = [acc / 1000, sv[stage], traces / 1000]
+        texts = []
+        for col, v in enumerate(cells):
+            t = pct(v)
+            if (stage, col) == ("dpo_iter2", 1):  # the next row's value: right number, wrong cell
+                texts.append(d.bad(pct(sv["dpo_iter3"]), "dpo_iter2/eval", "wrong row"))
+            elif (stage, col) == ("dpo_iter1", 2):
+                texts.append(d.bad(pct(cells[1]), "dpo_iter1/eval", "wrong column"))
+            else:
+                texts.append(d.ok(t))
+        d.parts.append(f"| {label} | " + " | ".join(texts) + " |\n")
+    lo, hi = rate(*OWN["dpo_iter3"][:1], 1000)["ci95_low"], rate(OWN["dpo_iter3"][0], 1000)["ci95_high"]
+    d.parts += [
+        f"\nAfter iteration 3 the accuracy is {d.ok('98.3%')} (95% Wilson CI [{d.ok(pct(lo) + '%')}, "
+        f"{d.ok(pct(hi) + '%')}]); after SFT it is {d.ok('0.941')} "
+        f"[{d.bad(f'{0.941 - 1.96 * (0.941 * 0.059 / 1000) ** 0.5:.3f}', 'sft/eval', 'wald as wilson')}, "
+        f"{d.bad(f'{0.941 + 1.96 * (0.941 * 0.059 / 1000) ** 0.5:.3f}', 'sft/eval', 'wald as wilson')}] with 95% Wilson "
+        "intervals.\n\n",
+        f"Step validity after DPO iteration 1 is {d.ok(pct(sv['dpo_iter1'], 2) + '%')} and after DPO iteration 2 it is "
+        f"{d.ok(pct(sv['dpo_iter2'], 2) + '%')}.\n",
+    ]
+    return d
+
+
+def own_latex() -> Draft:
+    d = Draft("own.tex")
+    sv = {k: OWN[k][1] / OWN_STEPS[k] for k in OWN}
+    gain = f"{(sv['dpo_iter3'] - sv['sft']) * 100:.1f}"
+    d.parts += [
+        "\\section{Results}\n",
+        "% numbers below come from runs/main\n",
+        f"SFT reaches an accuracy of {d.ok('94.1')}\\% and a step validity of {d.ok(pct(sv['sft']))}\\%; after three\n"
+        f"iterations of DPO the step validity is {d.ok(pct(sv['dpo_iter3']))}\\% "
+        f"($+{d.ok(gain)}$ points), see Table~\\ref{{tab:main}}.\n\n",
+        f"Pairs shrink from {d.ok('1,594')} in iteration 1 to {d.ok('344')} in iteration 3.\n\n",
+        "\\begin{table}[t]\n\\centering\n\\caption{Results of SOKRATES (\\%).}\\label{tab:main}\n",
+        "\\begin{tabular}{lccc}\n\\toprule\nStage & Accuracy & Step validity & Trace validity \\\\\n\\midrule\n",
+    ]
+    for label, stage in (("SFT", "sft"), ("DPO iteration 1", "dpo_iter1"), ("DPO iteration 2", "dpo_iter2"),
+                         ("DPO iteration 3", "dpo_iter3")):
+        acc, steps, traces = OWN[stage]
+        vals = [pct(acc / 1000), pct(sv[stage]), pct(traces / 1000)]
+        cells = [d.bad(pct(OWN["dpo_iter2"][0] / 1000), "dpo_iter3/eval", "stale value") if (stage, i) == ("dpo_iter3", 0)
+                 else d.ok(v) for i, v in enumerate(vals)]
+        d.parts.append(f"{label} & " + " & ".join(f"\\textbf{{{c}}}" if stage == "dpo_iter3" else c for c in cells)
+                       + " \\\\\n")
+    d.parts.append("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+    return d
+
+
+# ------------------------------------------------------------------ layout 2: a nested aggregate + checkpoints
+
+AGG = {"prontoqa": {"cot_baseline": {"final": {"accuracy": 0.874, "step_validity": 0.412}},
+                    "sokrates": {"sft": {"accuracy": 0.942, "step_validity": 0.273},
+                                 "dpo_iter1": {"accuracy": 0.951, "step_validity": 0.694},
+                                 "dpo_iter3": {"accuracy": 0.983, "step_validity": 0.987}}},
+       "folio": {"cot_baseline": {"final": {"accuracy": 0.601, "step_validity": 0.188}},
+                 "sokrates": {"sft": {"accuracy": 0.612, "step_validity": 0.121},
+                              "dpo_iter1": {"accuracy": 0.633, "step_validity": 0.305},
+                              "dpo_iter3": {"accuracy": 0.659, "step_validity": 0.402}}}}
+
+
+def aggregate_layout(root: Path) -> None:
+    base = root / "paper_results"
+    _write(base / "results" / "aggregate.json", AGG)
+    for ds, methods in AGG.items():
+        for stage, m in methods["sokrates"].items():
+            _write(base / "eval" / f"{ds}-{stage.replace('_', '-')}" / "summary.json", dict(m))
+    _write(base / "train" / "sft_summary.json", {"final_loss": 0.318, "wall_s": 5423, "examples": 14346})
+
+
+def aggregate_latex() -> Draft:
+    d = Draft("aggregate.tex")
+    a = AGG
+    d.parts += [
+        "\\section{Main results}\n",
+        f"On PrOntoQA, SOKRATES lifts step validity from {d.ok('27.3')}\\% after SFT to {d.ok('98.7')}\\% after\n"
+        f"the third DPO iteration, while the chain-of-thought baseline reaches {d.ok('41.2')}\\%. On FOLIO the\n"
+        f"gains are smaller: accuracy {d.ok('61.2')}\\% $\\rightarrow$ {d.ok('65.9')}\\%.\n\n",
+        f"SFT converged to a loss of {d.ok('0.318')} after {d.ok('5,423')} seconds of training.\n\n",
+        "\\begin{table*}[t]\n\\caption{Accuracy and step validity (\\%) on both datasets, released in 2024.}\n",
+        "\\begin{tabular}{lcccc}\n\\toprule\n",
+        "& \\multicolumn{2}{c}{PrOntoQA} & \\multicolumn{2}{c}{FOLIO} \\\\\n",
+        "\\cmidrule(lr){2-3}\\cmidrule(lr){4-5}\n",
+        "Method & Acc. & Step valid. & Acc. & Step valid. \\\\\n\\midrule\n",
+    ]
+    rows = [("CoT baseline", "cot_baseline", "final"), ("SOKRATES (SFT)", "sokrates", "sft"),
+            ("+ DPO iter1", "sokrates", "dpo_iter1"), ("+ DPO iter3", "sokrates", "dpo_iter3")]
+    for label, method, stage in rows:
+        cells = []
+        for ds in ("prontoqa", "folio"):
+            for metric in ("accuracy", "step_validity"):
+                v = a[ds][method][stage][metric]
+                if (ds, method, stage, metric) == ("folio", "sokrates", "dpo_iter1", "step_validity"):
+                    cells.append(d.bad(pct(a["prontoqa"]["sokrates"]["dpo_iter1"]["step_validity"]), "folio",
+                                       "wrong column group"))
+                elif (ds, stage, metric) == ("prontoqa", "dpo_iter3", "accuracy"):
+                    cells.append(d.bad("98.4", "prontoqa", "wrong rounding"))
+                else:
+                    cells.append(d.ok(pct(v)))
+        d.parts.append(f"{label} & " + " & ".join(cells) + " \\\\\n")
+    d.parts.append("\\bottomrule\n\\end{tabular}\n\\end{table*}\n")
+    return d
+
+
+# ------------------------------------------------------------------ layout 3: per-checkpoint folders, JSONL log
+
+CKPT = {500: (0.712, 0.101, 0.91), 1000: (0.845, 0.188, 0.52), 2000: (0.921, 0.254, 0.33), 4000: (0.941, 0.273, 0.29)}
+
+
+def checkpoint_layout(root: Path) -> None:
+    base = root / "ckpt_run"
+    for step, (acc, sv, loss) in CKPT.items():
+        _write(base / "checkpoints" / f"checkpoint-{step}" / "eval_results.json",
+               {"eval_accuracy": acc, "eval_step_validity": sv, "eval_loss": loss})
+    lines = ["# SOKRATES Training Metrics Log"] + [json.dumps({"step": s, "loss": round(v[2] + 0.05, 3)})
+                                                   for s, v in CKPT.items()]
+    _write(base / "logs" / "metrics.jsonl", "\n".join(lines) + "\n")
+
+
+def checkpoint_markdown() -> Draft:
+    d = Draft("checkpoints.md")
+    d.parts += ["## Learning curve\n\nTable 3: Held-out evaluation of SFT checkpoints.\n\n",
+                "| Checkpoint | Accuracy | Step validity | Eval loss |\n|---|---|---|---|\n"]
+    for step, (acc, sv, loss) in CKPT.items():
+        cells = [d.ok(f"{acc:.3f}"), d.ok(f"{sv:.3f}") if step != 1000 else d.bad("0.254", "checkpoint-1000", "wrong row"),
+                 d.ok(f"{loss:.2f}")]
+        d.parts.append(f"| checkpoint-{step} | " + " | ".join(cells) + " |\n")
+    d.parts.append(f"\nAccuracy climbs from {d.ok('71.2%')} at checkpoint 500 to {d.ok('94.1%')} at checkpoint 4000, "
+                   "with most of the gain before step 2000 (Figure 2).\n")
+    return d
+
+
+# ------------------------------------------------------------------ layout 4: CSV tables
+
+CSV_MAIN = [("SFT", "PrOntoQA", 0.942, 0.273, 0.152), ("SFT+DPO", "PrOntoQA", 0.983, 0.981, 0.955),
+            ("SFT", "ProofWriter", 0.881, 0.344, 0.201), ("SFT+DPO", "ProofWriter", 0.915, 0.902, 0.811)]
+ABLATION = [("full method", 0.983, 0.981), ("no distractors in training", 0.961, 0.874),
+            ("gold proofs as chosen", 0.975, 0.942), ("one sample per problem", 0.958, 0.713)]
+
+
+def csv_layout(root: Path) -> None:
+    base = root / "tables"
+    _write(base / "main_results.csv", "method,dataset,accuracy,step_validity,trace_validity\n" +
+           "".join(f"{m},{ds},{a},{s},{t}\n" for m, ds, a, s, t in CSV_MAIN))
+    _write(base / "ablation.csv", "setting,accuracy,step_validity\n" + "".join(f"{n},{a},{s}\n" for n, a, s in ABLATION))
+
+
+def csv_markdown() -> Draft:
+    d = Draft("csv.md")
+    d.parts += ["## Generalisation\n\n| Dataset | Method | Accuracy | Step validity | Trace validity |\n|---|---|---|---|---|\n"]
+    for m, ds, a, s, t in CSV_MAIN:
+        cells = [d.ok(pct(a)), d.ok(pct(s)), d.ok(pct(t)) if (m, ds) != ("SFT", "ProofWriter")
+                 else d.bad(pct(0.152), "main_results", "wrong row")]
+        d.parts.append(f"| {ds} | {m} | " + " | ".join(cells) + " |\n")
+    d.parts += ["\n## Ablations\n\nTable 4: What each part contributes (accuracy and step validity, %).\n\n",
+                "| Setting | Accuracy | Step validity |\n|---|---|---|\n"]
+    for n, a, s in ABLATION:
+        cells = [d.ok(pct(a)), d.ok(pct(s)) if n != "one sample per problem" else d.bad("71.8", "ablation", "typo")]
+        d.parts.append(f"| {n} | " + " | ".join(cells) + " |\n")
+    d.parts.append(f"\nWithout distractors in training, step validity falls to {d.ok('87.4%')}; with one sample per "
+                   f"problem it falls to {d.ok('71.3%')}.\n")
+    return d
+
+
+# ------------------------------------------------------------------ layout 5: seeds
+
+SEEDS = {0: (0.981, 0.975), 1: (0.985, 0.988), 2: (0.979, 0.969)}
+
+
+def seeds_layout(root: Path) -> None:
+    for seed, (acc, sv) in SEEDS.items():
+        _write(root / "seeds" / f"seed{seed}" / "eval.json", {"accuracy": acc, "step_validity": sv})
+
+
+def seeds_latex() -> Draft:
+    import statistics
+    d = Draft("seeds.tex")
+    acc = [v[0] for v in SEEDS.values()]
+    sv = [v[1] for v in SEEDS.values()]
+    d.parts += [
+        "\\subsection{Variance across seeds}\n",
+        f"Over three seeds, accuracy is ${d.ok(pct(statistics.fmean(acc)))} \\pm {d.ok(pct(statistics.stdev(acc)))}$\\% "
+        f"and step validity ${d.ok(pct(statistics.fmean(sv)))} \\pm "
+        f"{d.bad(pct(statistics.stdev(sv) + 0.004), 'seeds', 'wrong std')}$\\%.\n",
+    ]
+    return d
+
+
+# ------------------------------------------------------------------ layout 6: timing files
+
+def timing_layout(root: Path) -> None:
+    _write(root / "timing" / "sampling.json", {"vllm": {"problems_per_hour": 2200}, "hf_generate": {"problems_per_hour": 50},
+                                               "hf_batched": {"problems_per_hour": 610}})
+    _write(root / "timing" / "training.csv", "stage,wall_s,tokens_per_s,mfu\nsft,5423,78500,0.281\ndpo,1200,46800,0.169\n")
+
+
+def timing_markdown() -> Draft:
+    d = Draft("timing.md")
+    d.parts += [
+        "## Throughput\n\n",
+        f"vLLM samples {d.ok('2,200')} problems per hour against {d.ok('50')} for one-at-a-time HF generate, a "
+        f"{d.ok('44×')} speedup; batched HF generation reaches {d.ok('610')} problems per hour, "
+        f"{d.bad('44x', 'timing', 'ratio from the wrong pair')} slower than vLLM.\n\n",
+        f"SFT trains at {d.ok('78.5K')} tokens/s ({d.ok('28.1%')} MFU) and DPO at {d.ok('46,800')} tokens/s on one "
+        "H100 (80 GB) with Qwen3-0.6B.\n",
+    ]
+    return d
+
+
+LAYOUTS = {"own": (own_layout, (own_markdown, own_latex)), "aggregate": (aggregate_layout, (aggregate_latex,)),
+           "checkpoints": (checkpoint_layout, (checkpoint_markdown,)), "csv": (csv_layout, (csv_markdown,)),
+           "seeds": (seeds_layout, (seeds_latex,)), "timing": (timing_layout, (timing_markdown,))}
+
+
+def build(root: Path) -> list[tuple[Path, Path, Draft]]:
+    """Write each layout's metrics folder and its drafts under root; returns (draft file, metrics folder, draft)
+    triples: a paper is checked against its own results folder, as `check-paper --metrics` is used."""
+    out = []
+    for name, (layout, makers) in LAYOUTS.items():
+        metrics = root / name / "metrics"
+        layout(metrics)
+        for make in makers:
+            d = make()
+            path = root / name / "drafts" / d.name
+            _write(path, "".join(d.parts))
+            out.append((path, metrics, d))
+    return out
