@@ -32,8 +32,13 @@ def _clause(sentence: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
-def _stage_order(stages: list[str]) -> list[str]:
-    return sorted(dict.fromkeys(stages), key=lambda s: -1 if s == "sft" else int(s[4:]))
+def _stage_rank(stage: str) -> int:
+    return -1 if stage == "sft" else 0 if stage == "dpo" else int(stage[4:])
+
+
+def _previous(stage: str) -> str:
+    """The stage before one: SFT before DPO and before iteration 1, iteration K-1 before iteration K."""
+    return "sft" if stage in ("dpo", "iter1") else f"iter{int(stage[4:]) - 1}" if stage.startswith("iter") else stage
 
 
 IDENTIFIER_WORDS = {"checkpoint", "ckpt", "step", "steps", "seed", "seeds", "epoch", "epochs", "run", "layer", "model"}
@@ -44,16 +49,24 @@ def _identifiers(hits: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return [(p, w) for (q, prev), (p, w) in zip(hits, hits[1:]) if w.isdigit() and prev in IDENTIFIER_WORDS]
 
 
+def _first(words_: list[str], *groups) -> str | None:
+    for group in groups:
+        found = next((w for w in words_ if w in group), None)
+        if found:
+            return found
+    return None
+
+
 def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = None) -> dict:
     """What a claim names: its metric, its stage, and tiers of qualifier words from the nearest to the widest
-    (a cell: row and columns, then caption and heading; prose: the words near the number, its clause, its
-    sentence, the heading). `tight` is False when the stage is a guess."""
+    (a cell: row and columns, then caption and heading; prose: the words just after the number, its segment
+    between the neighbouring numbers, its clause, its sentence, the heading). `tight` is False when the stage or
+    the metric is only a guess from further away (then a disagreement is not called a mismatch)."""
     if claim.table:
         cols = [w for c in claim.table["columns"] for w in words(c)]
         row = words(claim.table["row"])
-        metric = next((w for w in cols + row if w in METRICS | CONFIG), None) or \
-            next((w for w in cols + row if w in COUNT_NOUNS), None)
-        stage = next((w for w in row + cols if is_stage(w)), None)
+        metric = _first(cols + row, METRICS, CONFIG, COUNT_NOUNS)
+        stage = next((w for w in reversed(row) if is_stage(w)), None) or next((w for w in cols if is_stage(w)), None)
         background = words(claim.table["caption"]) + words(claim.heading)
         soft = stage is None
         stage = stage or next((w for w in background if is_stage(w)), None)
@@ -63,46 +76,45 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     a, b = _clause(sentence, pos)
     hits = positioned(sentence)
     ids = _identifiers(hits)
-    hits = [h for h in hits if not h[1].isdigit()] + ids
+    hits = sorted([h for h in hits if not h[1].isdigit()] + ids)
     in_clause = [h for h in hits if a <= h[0] < b]
-    window = [h for h in in_clause if pos - 40 <= h[0] <= pos + 40]
     nxt = min((c.pos for c in siblings if c.pos > pos), default=b)
     prev = max((c.pos + len(c.text) for c in siblings if c.pos < pos), default=a)
     segment = [h for h in in_clause if max(a, prev) <= h[0] < min(b, nxt)]
-    follows = [w for p, w in segment if p > pos][:3]
-    rates = METRICS if claim.kind == "percent" else METRICS | CONFIG  # a percentage is never a count or a setting
-    unit = None
-    for w in follows:  # "1,594 pairs", "14,346 generated problems", "28.1% MFU"; not across "and a ..."
+    after = [w for p, w in segment if p > pos][:4]
+    tight = True
+    metric = None
+    for w in after:  # "1,594 pairs", "14,346 generated problems", "28.1% MFU"; not across "and a ..."
         if w in (METRICS if claim.kind == "percent" else UNITS | METRICS):
-            unit = w
+            metric = w
             break
         if w in GENERIC:
             break
-    metric = unit or \
-        _nearest([h for h in in_clause if h[1] in rates], pos) or \
+    rates = METRICS if claim.kind == "percent" else METRICS | CONFIG  # a percentage is never a count or a setting
+    metric = metric or _nearest([h for h in in_clause if h[1] in rates], pos) or \
         _nearest([h for h in hits if h[1] in rates], pos) or \
-        next((w for p, w in in_clause if p > pos and w in COUNT_NOUNS and p - pos < 40), None) or \
-        next((w for _, w in window if w in COUNT_NOUNS), None)
+        next((w for w in after if w in COUNT_NOUNS), None)
+    if metric is None:  # named in an earlier sentence of the paragraph
+        earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if w in rates]
+        metric, tight = (earlier[-1], False) if earlier else (None, tight)
     stages = [h for h in hits if is_stage(h[1])]
-    clause_values = [c for c in siblings if a <= c.pos < b]
-    clause_text = sentence[a:b]
-    local = [(p - a, w) for p, w in stages if a <= p < b], [(p - a, w) for p, w in ids if a <= p < b]
-    paired = _paired(claim, clause_values, local[0], clause_text) or _paired(claim, clause_values, local[1], clause_text) \
-        or _paired(claim, siblings, stages, sentence) or _paired(claim, siblings, ids, sentence)
+    paired = _from_to(claim, siblings, stages, sentence)
+    if paired == UNRESOLVED and ids:
+        paired = _from_to(claim, siblings, ids, sentence)
     own = _stage_after(claim, siblings, stages, b) or _nearest([h for h in stages if a <= h[0] < b], pos)
     subject = index_names is not None and any(w in index_names and w not in GENERIC and w != metric and
                                               not is_stage(w) and w not in METRICS | CONFIG for _, w in in_clause)
-    stage, tight = (paired, True) if paired and is_stage(paired) else (own, True)
+    stage = paired if paired and is_stage(paired) else own
+    tight = paired != UNRESOLVED
     if stage is None and not subject:
         stage, tight = _nearest([h for h in stages if h[0] < pos], pos), False
     soft = False
     if stage is None and not subject:
         stage = next((w for w in reversed(words(claim.heading)) if is_stage(w)), None)
         soft = stage is not None
-    tiers = [{w for _, w in segment}, {w for _, w in window}, {w for _, w in in_clause}, {w for _, w in hits},
-             set(words(claim.heading))]
-    if paired and not is_stage(paired):
-        tiers[0] = (tiers[0] - {w for _, w in ids}) | {paired}
+    tiers = [set(after), {w for _, w in segment}, {w for _, w in in_clause}, {w for _, w in hits}, set(words(claim.heading))]
+    if paired and paired != UNRESOLVED and not is_stage(paired):
+        tiers[0] = tiers[1] = (tiers[1] - {w for _, w in ids}) | {paired}
     return {"metric": metric, "stage": stage, "tiers": tiers, "tight": tight, "soft": soft}
 
 
@@ -116,22 +128,39 @@ def _stage_after(claim: Claim, siblings: list[Claim], stages: list, end: int) ->
     return None
 
 
-def _paired(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], sentence: str) -> str | None:
-    """"from X to Y" / "X → Y": the k-th plain value of the sentence gets the k-th of two names (stages or
-    identifiers); stages may also come from earlier in the paragraph, the earlier stage first."""
-    values = [c for c in siblings if c.role == "value" and c.kind in ("number", "percent")]
-    if len(values) != 2 or claim not in values or not re.search(r"\bfrom\b.*\bto\b|→|->|\\rightarrow", sentence):
+def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], sentence: str) -> str | None:
+    """"rises from X to Y", "X → Y": which of the two names (stages, or identifiers such as checkpoints) this
+    number belongs to. Two stages named around the pair: earlier stage first; one stage S: S and the stage before
+    it ("the first DPO iteration lifts it from X to Y"); none: the last two stages named earlier in the paragraph."""
+    values = sorted((c for c in siblings if c.role == "value" and c.kind in ("number", "percent")), key=lambda c: c.pos)
+    i = values.index(claim) if claim in values else -1
+    if i < 0:
         return None
-    names = list(dict.fromkeys(w for _, w in named))
-    if len(names) != 2 and named is not None and all(is_stage(w) for w in names):
-        earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)]
-        names = _stage_order(list(dict.fromkeys(names + earlier)))
-        names = names[-2:] if len(names) >= 2 else names
-    if len(names) != 2:
+    gap = lambda x, y: sentence[x.pos + len(x.text):y.pos]  # noqa: E731
+    def pair(x: Claim, y: Claim) -> bool:
+        between = gap(x, y)
+        return bool(re.search(r"→|->|\\rightarrow", between) and len(between) < 12 or re.search(r"\bto\b", between)
+                    and re.search(r"\bfrom\b", sentence[max(0, x.pos - 60):x.pos]))
+    if i + 1 < len(values) and pair(claim, values[i + 1]):
+        first, second, index = claim, values[i + 1], 0
+    elif i > 0 and pair(values[i - 1], claim):
+        first, second, index = values[i - 1], claim, 1
+    else:
         return None
-    if all(is_stage(w) for w in names):
-        names = _stage_order(names)
-    return names[values.index(claim)]
+    lo = max([c.pos + len(c.text) for c in values if c.pos < first.pos] + [0])
+    hi = min([c.pos for c in values if c.pos > second.pos] + [len(sentence)])
+    names = list(dict.fromkeys(w for p, w in named if lo <= p < hi)) or list(dict.fromkeys(w for _, w in named))
+    if named and all(is_stage(w) for w in names) or not names:
+        if len(names) == 1 and names[0] != "sft":
+            names = [_previous(names[0]), names[0]]
+        elif not names:
+            earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)]
+            names = list(dict.fromkeys(earlier))[-2:]
+        names = sorted(names, key=_stage_rank) if len(names) == 2 and all(is_stage(w) for w in names) else names
+    return names[index] if len(names) == 2 else UNRESOLVED
+
+
+UNRESOLVED = "?"  # a from-to pair whose two stages are not named: its numbers are never called a mismatch
 
 
 def _role_fits(entry: Entry, role: str) -> bool:
@@ -155,7 +184,7 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if metric is None:
         claim.rule = "no metric named in its context"
         return []
-    named = {metric} | ({"train", "test"} & seen["tiers"][0] if metric in COUNT_NOUNS else set())
+    named = {metric} | ({"train", "test"} & seen["tiers"][1] if metric in COUNT_NOUNS else set())
     pool = [e for e in index.named(named) if _role_fits(e, claim.role)]
     if any(metric in e.key_names for e in pool):
         pool = [e for e in pool if named & e.key_names]
@@ -176,12 +205,12 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         return []
     for i, tier in enumerate(seen["tiers"]):
         group = {w for w in tier if w not in GENERIC and w != metric and w != stage}
-        def score(e, first=i == 0):  # the nearest words name the key first, then its folders and file
-            return (len(group & e.key_names), len(group & e.names)) if first else len(group & e.names)
+        def score(e, near=i < 2):  # the nearest words name the key first, then its folders and file
+            return (len(group & e.key_names), len(group & e.names)) if near else len(group & e.names)
         best = max(score(e) for e in pool)
         pool = [e for e in pool if score(e) == best]
-        if i == 0:  # then the key that the nearest words explain best ("1,594 pairs": `pairs`, not `problems_with_pairs`)
-            known = tier | STRUCTURE | GENERIC | {metric, stage}
+        if i == 1:  # then the key that the nearest words explain best ("1,594 pairs": `pairs`, not `problems_with_pairs`)
+            known = tier | seen["tiers"][0] | STRUCTURE | GENERIC | {metric, stage}
             fewest = min(len(e.key_names - known) for e in pool)
             pool = [e for e in pool if len(e.key_names - known) == fewest]
     everything = set().union(*seen["tiers"])

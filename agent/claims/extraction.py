@@ -44,9 +44,10 @@ NUMBER = re.compile(rf"(?<![\w.,])(?P<sign>[+\-−])?(?P<num>{_NUM})"
                     r"(?:(?:\s*[eE](?P<exp>[-+−]?\d+))|(?:\s*(?:×|x|\*)\s*10\^\{?(?P<exp2>[-+−]?\d+)\}?))?"
                     rf"(?P<frac>\s*/\s*(?P<den>{_NUM})(?![\w.]))?"
                     r"(?P<suffix>\s?%|\s?(?:×|x\b)|-?fold\b|\s?(?:percentage\s+)?(?:points?|pp)\b|[KM]\b)?")
-NON_CLAIM_BEFORE = re.compile(r"(?:section|sec\.|§|table|tab\.|figure|fig\.|eq\.|equation|appendix|app\.|chapter|"
-                              r"lemma|theorem|algorithm|alg\.|line|page|version|v|step|footnote|ref\.|iter(?:ation)?|round|seed|epoch|run|"
-                              r"layer|hop|checkpoint|ckpt|#)\s*~?\s*\(?$", re.I)
+NON_CLAIM_BEFORE = re.compile(r"(?:(?:sections?|secs?\.|§§?|tables?|tab\.|figures?|figs?\.|eqs?\.|equations?|appendix|"
+                              r"app\.|chapters?|lemmas?|theorems?|algorithms?|alg\.|lines?|pages?|pp\.|footnote|ref\.)"
+                              r"\s*~?\s*(?:\d+\s*(?:-{1,2}|–|,|and)\s*)?|(?:version|v|step|iter(?:ation)?|round|seed|epoch|"
+                              r"run|layer|hop|checkpoint|ckpt|#)\s*~?\s*)$", re.I)
 CONFIDENCE_LEVEL = re.compile(r"\d+(?:\.\d+)?\s?%\s*(?:wilson\s+|wald\s+|bootstrap\s+)?(?:confidence|ci\b|credible|interval|"
                               r"conf\.)", re.I)
 NOT_A_QUANTITY = re.compile(r"\d:\d|:\d\d|\d-\d\d-|\d{8}")
@@ -183,9 +184,10 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
             else:
                 row.append((tok.content, tok.map[0] + 1 if tok.map else tokens[i - 1].map[0] + 1))
         elif tok.type == "tr_close" and row and not in_head:
-            label = " ".join(LINK.sub(r"\1", c) for c, _ in row if not numbers(LINK.sub(r"\1", c)))
+            # the first cell names the row even when it is a number ("500" steps); other text cells add to it
+            label = " ".join(LINK.sub(r"\1", c) for i, (c, _) in enumerate(row) if i == 0 or not numbers(LINK.sub(r"\1", c)))
             for col, (content, line) in enumerate(row):
-                if numbers(LINK.sub(r"\1", content)):
+                if col and numbers(LINK.sub(r"\1", content)):
                     claims += cell(content, str(path), line, label, [header[col] if col < len(header) else ""], caption,
                                    heading)
         elif tok.type == "inline" and tok.map and prev == "heading_open":
@@ -296,11 +298,11 @@ def _table_latex(block: str, file: str, line: int, heading: str) -> list[Claim]:
     raw_lines = tab.group(1).split("\n")
     for r in body:
         texts = [latex_to_text(c).strip() for c in r]
-        first = " ".join(t for t in texts if t and not numbers(t))
-        label = first or label  # an empty first cell continues a \multirow label
+        first = " ".join(t for i, t in enumerate(texts) if t and (i == 0 or not numbers(t)))
+        label = first if texts[0] else f"{label} {first}".strip()  # an empty first cell continues a \multirow label
         where = next((i for i, x in enumerate(raw_lines) if r[-1].strip() and r[-1].strip() in x), 0)
         for col, content in enumerate(texts):
-            if content and numbers(content):
+            if col and content and numbers(content):
                 claims += cell(content, file, line + body_start + where, label,
                                columns[col] if col < len(columns) else [], caption, heading)
     return claims

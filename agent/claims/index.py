@@ -12,6 +12,7 @@ import json
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -27,7 +28,7 @@ LABEL_KEYS = {"name", "stage", "model", "method", "dataset", "split", "run", "ch
 SEED = re.compile(r"seed[_-]?\d+", re.I)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entry:
     file: str            # path relative to the metrics folder
     key: str             # where in the file: dotted keys, [i] for list items, row.column in a CSV
@@ -37,7 +38,7 @@ class Entry:
     kind: str = "other"  # eval | check | config | train | other
     alt: float | None = None  # a second acceptable value (a population std beside the sample std)
 
-    @property
+    @cached_property
     def leaf(self) -> str:
         return re.split(r"[.\[]", self.key)[-1].rstrip("]").lower()
 
@@ -156,6 +157,7 @@ class MetricsIndex:
                                       "config" if "config" in key.lower() else kind))
 
     def _seed_statistics(self) -> None:
+        """Mean and std of each key over the seed files, and the number of seeds."""
         groups: dict[tuple, list] = {}
         for e in self.entries:
             if SEED.search(e.file):
@@ -166,6 +168,9 @@ class MetricsIndex:
             values = [e.value for e in group]
             names = frozenset(set.intersection(*(set(e.names) for e in group)) - {"seeds"})
             own = group[0].key_names
+            if not any(e.file == pattern and e.key == "seeds" for e in self.entries):
+                self.entries.append(Entry(pattern, "seeds", float(len(group)), frozenset(names | {"seeds"}),
+                                          frozenset({"seeds"}), group[0].kind))
             self.entries.append(Entry(pattern, f"{key}.mean", statistics.fmean(values), names | {"mean"}, own | {"mean"},
                                       group[0].kind))
             self.entries.append(Entry(pattern, f"{key}.std", statistics.stdev(values), names | {"std"}, own | {"std"},

@@ -4,6 +4,7 @@ become `iter3`, "Step validity" and "step_validity" become `step_validity`, and 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # multi-word names first (applied to lower-case text, in order); each becomes one word
 ORDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "first": 1, "second": 2, "third": 3, "fourth": 4,
@@ -11,13 +12,18 @@ ORDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "first": 1, "s
 PHRASES = [
     (r"\bsft\s*\+\s*dpo\b", " dpo "),
     (r"\bsft\b|\bsupervised fine[\s-]*tun(?:ing|ed)\b", " sft "),
-    (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b|"
-     r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
-     lambda m: f" iter{ORDINALS[m.group(1) or m.group(2)]} "),
+    # "three DPO iterations" spans SFT to iteration 3 (both named, in order); "the third iteration" is one stage
+    (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b",
+     lambda m: f" sft iter{ORDINALS[m.group(1)]} "),
+    (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
+     lambda m: f" iter{ORDINALS[m.group(1)]} "),
+    (r"\bsupervised (?:model|baseline|stage|checkpoint)\b", " sft "),
+    (r"\bseed[\s_-]*(\d+)\b", r" seed\1 "),
+    (r"(?<=\d)\s*(?:s|sec|secs)\b", " wall_s "),
     (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
     (r"\bdpo[\s_-]*(\d+)\b", r" iter\1 "),
-    (r"\bstep[\s_-]*valid(?:ity)?\b|\bvalid steps?\b", " step_validity "),
-    (r"\btrace[\s_-]*valid(?:ity)?\b|\bvalid traces?\b", " trace_validity "),
+    (r"\bstep[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid steps?\b", " step_validity "),
+    (r"\btrace[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid traces?\b", " trace_validity "),
     (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),
     (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b", " accuracy "),
     (r"\bsteps?\s+(?:are|is|were|was)\s+valid\b", " step_validity "),
@@ -59,23 +65,29 @@ max_length top_p warmup_ratio iterations seeds""".split())
 _WORD = re.compile(r"[a-z][a-z0-9_]*|\d+")
 
 
-def positioned(text: str) -> list[tuple[int, str]]:
+_COMPILED = None
+
+
+@lru_cache(maxsize=100_000)
+def positioned(text: str) -> tuple[tuple[int, str], ...]:
     """(offset, canonical word) for every word of a text, phrases ("step validity", "DPO iteration 3") placed at
     their first character, in order of offset: lower case, phrases joined, plurals and synonyms folded."""
+    global _COMPILED
+    _COMPILED = _COMPILED or [(re.compile(p), r) for p, r in PHRASES]
     low = str(text).lower().replace("\\_", "  ").replace("_", " ")
     found = []
-    for pattern, repl in PHRASES:
+    for pattern, repl in _COMPILED:
         def keep(m, repl=repl):
             out = m.expand(repl) if isinstance(repl, str) else repl(m)
-            found.extend((m.start(), w) for w in out.split())
+            found.extend((m.start() + i, w) for i, w in enumerate(out.split()))
             return " " * (m.end() - m.start())
-        low = re.sub(pattern, keep, low)
+        low = pattern.sub(keep, low)
     for m in _WORD.finditer(low.replace("-", " ").replace("/", " ").replace(".", " ")):
         w = SYNONYMS.get(m.group(0), m.group(0))
         if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w[:-1] in SYNONYMS:
             w = SYNONYMS[w[:-1]]
         found.append((m.start(), w))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def words(text: str) -> list[str]:

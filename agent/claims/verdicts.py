@@ -5,6 +5,7 @@ values: unsupported naming them, or mismatch when none agrees; never verified by
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sokrates.metrics import wilson
 
@@ -34,7 +35,7 @@ def _holds(claim: Claim, source: float) -> bool:
 def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     if claim.link:
         path, _, key = claim.link.partition("#")
-        entry = _linked(index, path, key)
+        entry = _linked(index, Path(claim.file).parent, path, key)
         if entry is None:
             claim.rule = f"provenance {claim.link} names no number in the metrics"
             return claim
@@ -60,12 +61,13 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     return claim
 
 
-def _linked(index: MetricsIndex, path: str, key: str) -> Entry | None:
-    tail = path.replace("\\", "/")
-    for e in index.entries:
-        if e.key == key and (tail.endswith(e.file) or e.file.endswith(tail.lstrip("./"))):
-            return e
-    return None
+def _linked(index: MetricsIndex, doc_dir: Path, path: str, key: str) -> Entry | None:
+    """The entry a provenance link names: its path relative to the draft, else to the metrics folder."""
+    try:
+        rel = (doc_dir / path).resolve().relative_to(index.root.resolve()).as_posix()
+    except ValueError:
+        rel = path.lstrip("./")
+    return index.by_where.get(f"{rel}:{key}")
 
 
 def compare(claim: Claim, cands: list[Entry], index: MetricsIndex, how: str) -> Claim:
@@ -175,7 +177,7 @@ def _derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     pair = _written_pair(claim, siblings)
     how = "the sentence's two numbers"
     if pair is None:
-        pair, how = _named_pair(claim, index), "two sources named in the sentence"
+        pair, how = _named_pair(claim, index), "two sources named in its clause"
     if pair is None:
         claim.rule = "a ratio or difference needs the two values it compares"
         return claim
@@ -196,8 +198,32 @@ def _derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     claim.source = f"{a_name} ; {b_name}"
     claim.expected = round(computed, 6)
     ok = matches(claim.value, computed, claim.decimals, "number")
+    if not ok and claim.kind == "ratio" and not claim.extra.get("explicit_pair"):
+        other = _other_pair(claim, siblings, index)
+        if other:
+            (x, x_name), (y, y_name) = other
+            claim.source, claim.expected, ok = f"{x_name} ; {y_name}", round(x / y, 6), True
+            claim.rule = f"ratio of {x_name} ({x:g}) ÷ {y_name} ({y:g}) = {x / y:.4g}× (a source the sentence binds, " \
+                         "against another of the same metric)"
     claim.status = "verified" if ok else ("unsupported" if claim.approx else "mismatch")
     return claim
+
+
+def _other_pair(claim: Claim, siblings: list[Claim], index: MetricsIndex):
+    """"2,200 problems per hour ... and 44× one-at-a-time generation": a number of the sentence bound to a source,
+    divided by another source of the same metric, when that ratio is the one written."""
+    for c in siblings:
+        entry = c.extra.get("entry")
+        if entry is None:
+            continue
+        for other in index.named(entry.key_names - {"value"}):
+            if other is entry or other.leaf != entry.leaf or not other.value:
+                continue
+            big, small = max(entry.value, other.value), min(entry.value, other.value)
+            if small and matches(claim.value, big / small, claim.decimals, "number"):
+                return (big, entry.where if big == entry.value else other.where), \
+                    (small, other.where if small == other.value else entry.where)
+    return None
 
 
 def _written_pair(claim: Claim, siblings: list[Claim]):
@@ -213,6 +239,7 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
         other = [c for c in values if c not in near and c.extra.get("entry") is not None and named & c.extra["entry"].names]
         if near and other:
             chosen = [near[0], other[0]]
+            claim.extra["explicit_pair"] = True  # "X, 3.6x slower than vLLM": no other pair may stand in
             return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
     before = [c for c in values if c.pos < claim.pos][-2:]
     chosen = before if len(before) == 2 else values[:2]
@@ -226,7 +253,7 @@ def _named_pair(claim: Claim, index: MetricsIndex):
     metric = seen["metric"]
     if metric is None:
         return None
-    stages = list(dict.fromkeys(w for w in words(claim.sentence) if is_stage(w)))
+    stages = list(dict.fromkeys(w for w in seen["tiers"][2] if is_stage(w)))  # named in its own clause
     picks = []
     if len(stages) == 2:
         for stage in sorted(stages, key=lambda s: -1 if s == "sft" else int(s[4:])):
