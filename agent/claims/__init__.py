@@ -33,7 +33,8 @@ def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = 
         by_sentence: dict = {}
         for c in found:
             by_sentence.setdefault((c.sentence, c.line if c.table else 0), []).append(c)
-        for c in found:
+        derived = [c for c in found if c.kind in ("ratio", "difference")]  # after the numbers they compare
+        for c in [c for c in found if c not in derived] + derived:
             judge(c, index, by_sentence[(c.sentence, c.line if c.table else 0)])
         claims += found
     claims += aggregates(index)

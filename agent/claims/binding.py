@@ -93,7 +93,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     rates = METRICS if claim.kind == "percent" else METRICS | CONFIG  # a percentage is never a count or a setting
     metric = metric or _nearest([h for h in in_clause if h[1] in rates], pos) or \
         _nearest([h for h in hits if h[1] in rates], pos) or \
-        next((w for w in after if w in COUNT_NOUNS), None)
+        (None if claim.kind == "percent" else _nearest([h for h in segment if h[1] in COUNT_NOUNS], pos))
     if metric is None:  # named in an earlier sentence of the paragraph
         earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if w in rates]
         metric, tight = (earlier[-1], False) if earlier else (None, tight)
@@ -147,8 +147,9 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         first, second, index = values[i - 1], claim, 1
     else:
         return None
-    lo = max([c.pos + len(c.text) for c in values if c.pos < first.pos] + [0])
-    hi = min([c.pos for c in values if c.pos > second.pos] + [len(sentence)])
+    a, b = _clause(sentence, first.pos)
+    lo = max([c.pos + len(c.text) for c in values if c.pos < first.pos] + [a])
+    hi = min([c.pos for c in values if c.pos > second.pos] + [max(b, second.pos + 1)])
     names = list(dict.fromkeys(w for p, w in named if lo <= p < hi)) or list(dict.fromkeys(w for _, w in named))
     if named and all(is_stage(w) for w in names) or not names:
         if len(names) == 1 and names[0] != "sft":
@@ -192,6 +193,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         pool = [e for e in pool if e.kind == "config" or metric in words(e.leaf)]
     elif metric in METRICS:
         pool = [e for e in pool if e.kind != "config"]
+    said = {w for tier in seen["tiers"][:3] for w in tier if w not in GENERIC and w != metric and not is_stage(w)}
+    claim.extra["said"] = said & set().union(set(), *(e.names for e in pool))  # words that tell entries apart
     if claim.extra.get("has_pm"):
         pool = [e for e in pool if e.leaf == "mean" or index.sibling(e, "std")] or pool
     if metric in CONFIG:
@@ -199,7 +202,9 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     elif stage and not (seen.get("soft") and not any(stage in e.names for e in pool)):
         pool = [e for e in pool if stage in e.names]
     else:
-        pool = [e for e in pool if not any(is_stage(w) for w in e.names)] or pool
+        unstaged = [e for e in pool if not any(is_stage(w) for w in e.names)]
+        claim.extra["stage_guess"] = bool(unstaged) and len(unstaged) < len(pool)  # staged entries set aside
+        pool = unstaged or pool
     if not pool:
         claim.rule = f"no source for {stage or ''} {metric}".replace("  ", " ")
         return []
@@ -209,6 +214,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
             return (len(group & e.key_names), len(group & e.names)) if near else len(group & e.names)
         best = max(score(e) for e in pool)
         pool = [e for e in pool if score(e) == best]
+        if i == 0:
+            claim.extra["named_key"] = bool(best[0])  # the nearest words name the entry's own key or record
         if i == 1:  # then the key that the nearest words explain best ("1,594 pairs": `pairs`, not `problems_with_pairs`)
             known = tier | seen["tiers"][0] | STRUCTURE | GENERIC | {metric, stage}
             fewest = min(len(e.key_names - known) for e in pool)

@@ -208,6 +208,7 @@ def latex_to_text(s: str) -> str:
     s = re.sub(r"\\(?:num|SI)\{([^}]*)\}(?:\{[^}]*\})?", r"\1", s)
     s = re.sub(r"\\times\s*10\^\{?([-+−]?\d+)\}?", r"e\1", s)
     s = re.sub(r"\s*\\times\b|\s*\\texttimes\b", "×", s)
+    s = re.sub(r"\\[ @/]", " ", s)  # control space, \@, italic correction
     s = s.replace("\\pm", "±").replace("\\%", "%").replace("\\,", " ").replace("~", " ").replace("\\&", "&")
     s = re.sub(r"\\(?:approx|sim)\b", "≈", s)
     s = re.sub(r"\\(?:rightarrow|to|longrightarrow)\b", "→", s)

@@ -51,14 +51,40 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
             return _interval(claim, owner, index)
     if claim.kind == "fraction":
         return _fraction(claim, index, seen)
+    of = _k_of_n(claim, siblings, index)
+    if of:
+        return of
     cands = candidates(claim, index, seen)
     if not cands:
         return claim
     compare(claim, cands, index, "table row and column" if claim.table else "sentence")
-    if claim.status == "mismatch" and not seen["tight"]:
+    guess = claim.extra.get("stage_guess") and not (claim.table and claim.extra.get("named_key"))
+    if claim.status == "mismatch" and (not seen["tight"] or guess):
         claim.status = "unsupported"
         claim.rule += f"; its stage ({seen['stage']}) is only named earlier in the sentence, so not called a mismatch"
+    unexplained = claim.extra.get("said", set()) - set().union(*(e.names for e in cands))
+    if claim.status == "mismatch" and unexplained:
+        claim.status = "unsupported"
+        claim.rule += f"; its context also names {sorted(unexplained)}, which the source does not: not called a mismatch"
     return claim
+
+
+def _k_of_n(claim: Claim, siblings: list[Claim], index: MetricsIndex) -> Claim | None:
+    """"3,788 of 4,000 sampled answers": the k and n of one rate, both verified when they sit together."""
+    for c in siblings:
+        if c is claim:
+            continue
+        first, second = (claim, c) if c.pos > claim.pos else (c, claim)
+        between = claim.sentence[first.pos + len(first.text):second.pos]
+        if not re.fullmatch(r"\s+(?:out\s+)?of(?:\s+the)?\s+", between) or first.value > second.value:
+            continue
+        for k in (e for e in index.entries if e.leaf == "k" and e.value == first.value):
+            n = index.sibling(k, "n")
+            if n is not None and n.value == second.value:
+                claim.status, claim.source = "verified", (k if claim is first else n).where
+                claim.expected, claim.rule = claim.value, f"k of n beside each other ({k.where})"
+                return claim
+    return None
 
 
 def _linked(index: MetricsIndex, doc_dir: Path, path: str, key: str) -> Entry | None:
@@ -205,7 +231,7 @@ def _derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
             claim.source, claim.expected, ok = f"{x_name} ; {y_name}", round(x / y, 6), True
             claim.rule = f"ratio of {x_name} ({x:g}) ÷ {y_name} ({y:g}) = {x / y:.4g}× (a source the sentence binds, " \
                          "against another of the same metric)"
-    claim.status = "verified" if ok else ("unsupported" if claim.approx else "mismatch")
+    claim.status = "verified" if ok else ("unsupported" if claim.approx or claim.extra.get("loose_pair") else "mismatch")
     return claim
 
 
@@ -241,10 +267,17 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
             chosen = [near[0], other[0]]
             claim.extra["explicit_pair"] = True  # "X, 3.6x slower than vLLM": no other pair may stand in
             return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
+    following = sorted((c for c in values if c.pos > claim.pos), key=lambda c: c.pos)[:2]
+    if len(following) == 2 and "(" in claim.sentence[claim.pos:following[0].pos] and re.fullmatch(
+            r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos]):
+        return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}")
+                for c in following]  # "by 57.5 points (98.7 vs. 41.2)"
     before = [c for c in values if c.pos < claim.pos][-2:]
     chosen = before if len(before) == 2 else values[:2]
     if chosen[0].kind != chosen[1].kind:
         return None
+    if re.search(r";|,\s*(?:and|while|but)\b", claim.sentence[chosen[1].pos:claim.pos]):
+        claim.extra["loose_pair"] = True  # the pair stands in another clause: a disagreement is not a mismatch
     return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
 
 
