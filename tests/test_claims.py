@@ -192,3 +192,48 @@ def test_redrafting_updates_generated_blocks_and_keeps_human_text(finished_works
     assert "Our own paragraph stays." in again and "edited inside a block" not in again
     assert again.count("<!-- sokrates:begin results-table -->") == 1
     assert (ws / "paper" / "results_table.tex").read_text().startswith("\\begin{tabular}")
+
+
+def test_contradictory_claims_about_one_stage_never_both_verify(tmp_path, metrics):
+    (metrics / "r1" / "dpo_iter1" / "check.json").write_text(json.dumps({"accuracy": rate(0, 40)}))  # a sample check
+    claims, _ = _check(tmp_path, metrics, "After DPO iteration 1, accuracy is 80.0%.\n\n"
+                                          "After DPO iteration 1, accuracy is 0.0%.\n")
+    assert claims == [("80.0%", "verified"), ("0.0%", "mismatch")]  # the evaluation, not the sample check
+
+
+@pytest.mark.parametrize("text, written", [
+    ("SFT answers 223/300 test problems correctly.", "223/300"),        # k/n is one claim
+    ("We train on 1,500 of the problems, SFT accuracy $74.3\\%$.", "74.3%"),
+    ("The learning rate is $5\\times10^{-7}$ (see Table~4) for 2,000 steps.", "5e-7"),
+])
+def test_parsing_of_written_forms(tmp_path, metrics, text, written):
+    from agent.claims.extraction import latex_to_text, numbers
+    found = [c.text for c in numbers(latex_to_text(text))]
+    assert written in found, found
+    assert "4" not in found  # Table~4 is a reference, not a claim
+
+
+def test_metrics_layouts_a_person_keeps(tmp_path):
+    """A nested aggregate, a JSONL log with a comment line, a CSV: read without aborting, numbers found by name."""
+    root = tmp_path / "results"
+    (root / "eval" / "ckpt-sft").mkdir(parents=True)
+    (root / "aggregate.json").write_text(json.dumps({"prontoqa": {"sokrates": {"dpo_iter3": {"step_validity": 0.987}}}}))
+    (root / "eval" / "ckpt-sft" / "summary.json").write_text(json.dumps({"accuracy": 0.942}))
+    (root / "metrics.jsonl").write_text("# Training Metrics Log\n" + json.dumps({"step": 10, "loss": 1.5}) + "\n")
+    (root / "table.csv").write_text("method,dataset,accuracy\nSFT,FOLIO,0.612\n")
+    draft = tmp_path / "README.md"
+    draft.write_text("On PrOntoQA, step validity after DPO iteration 3 is 98.7%. With SFT, accuracy on FOLIO is "
+                     "61.2%.\n\nThe SFT checkpoint (ckpt-sft) reaches an accuracy of 94.2%.\n")
+    report = check_paths([draft], root, tmp_path / "state.json")
+    assert report["unreadable"] == [] and any("comment line" in n for n in report["notes"])
+    assert [c["status"] for c in report["claims"]] == ["verified"] * 3, report["rules"]
+
+
+def test_a_read_only_checkout_still_checks_and_says_where_staleness_would_go(tmp_path, metrics):
+    draft = tmp_path / "d.md"
+    draft.write_text("SFT accuracy is 74.3%.\n")
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    report = check_paths([draft], metrics, blocker / "claims.json")  # cannot be written
+    assert report["summary"]["verified"] == 1
+    assert any("staleness not recorded" in n and "claims.json" in n for n in report["notes"])
