@@ -17,11 +17,14 @@ app = typer.Typer(help="SOKRATES Agent: runs the SOKRATES loop, asks at branch p
 WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The research workspace (runs/, sessions/, paper/).")
 YES = typer.Option(False, "--yes", "-y", help="Take the recommended choice at every branch point.")
 DECISIONS = typer.Option(None, "--decisions", help="JSON/YAML file answering named gates, e.g. {\"sample\": \"proceed\"}.")
+VERBOSE = typer.Option(False, "--verbose", "-v", help="Show library output (warnings, progress bars) on the terminal "
+                                                     "too; by default it goes to runs/<run>/logs/<step>.log.")
 
 
-def _session(workspace: Path):
+def _session(workspace: Path, verbose: bool = False):
+    from .console import Terminal
     from .session import Session
-    return Session(workspace, out=typer.echo)
+    return Session(workspace, terminal=Terminal(verbose=verbose), verbose=verbose)
 
 
 @app.command()
@@ -31,7 +34,8 @@ def start(goal: str = typer.Argument(..., help='What to do, e.g. "run iteration 
           run_id: Optional[str] = typer.Option(None, help="The run to work on (default: the latest)."),
           config: Optional[Path] = typer.Option(None, help="YAML LoopConfig for a new run (sizes, settings)."),
           llm_base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)."),
-          llm_model: Optional[str] = typer.Option(None, help="Model name at the endpoint (else SOKRATES_LLM_MODEL).")):
+          llm_model: Optional[str] = typer.Option(None, help="Model name at the endpoint (else SOKRATES_LLM_MODEL)."),
+          verbose: bool = VERBOSE):
     """Plan the goal from the workspace's state, show the plan for approval, and run it."""
     from .llm import LLMSettings
     from .session import Answerer, load_decisions
@@ -50,21 +54,21 @@ def start(goal: str = typer.Argument(..., help='What to do, e.g. "run iteration 
         if intent_from_rules(goal) is None:
             raise DataError(f"cannot understand the goal {goal!r}. Fix: try one of {UNDERSTOOD}, or configure an LLM "
                             "(--llm-base-url) to read goals in your own words.")
-    _, code = _session(workspace).start(goal, answerer, llm, run_id, base)
+    _, code = _session(workspace, verbose).start(goal, answerer, llm, run_id, base)
     raise typer.Exit(code)
 
 
 @app.command()
 def resume(session: str = typer.Argument(..., help="The session id (see `sokrates-agent status`)."),
            workspace: Path = WORKSPACE, choice: Optional[str] = typer.Option(None, help="Answer to the pending question."),
-           yes: bool = YES, decisions: Optional[Path] = DECISIONS):
+           yes: bool = YES, decisions: Optional[Path] = DECISIONS, verbose: bool = VERBOSE):
     """Continue a paused, interrupted or crashed session where it stopped; finished steps are not re-run."""
     from .graph import db_path
     from .session import Answerer, load_decisions
     if not db_path(workspace).is_file():  # never create a workspace as a side effect of a failed lookup
         raise DataError(f"{Path(workspace).resolve()}: no agent sessions here (no {db_path(Path('.'))}). Fix: pass the "
                         "session's workspace with -w (the pause message prints the full command).")
-    code = _session(workspace).resume(session, Answerer(yes=yes, decisions=load_decisions(decisions), choice=choice))
+    code = _session(workspace, verbose).resume(session, Answerer(yes=yes, decisions=load_decisions(decisions), choice=choice))
     raise typer.Exit(code)
 
 
@@ -90,10 +94,16 @@ def graph():
 
 
 @app.command()
-def log(session: Optional[str] = typer.Argument(None, help="Session id (default: the latest)."), workspace: Path = WORKSPACE):
-    """Print a session's Markdown log."""
+def log(session: Optional[str] = typer.Argument(None, help="Session id (default: the latest)."), workspace: Path = WORKSPACE,
+        raw: bool = typer.Option(False, "--raw", help="The Markdown source, links and all.")):
+    """Print a session's log, rendered for a terminal (links reduced to their text) unless --raw."""
     from .session_log import SessionLog
-    typer.echo(SessionLog.open(workspace, _latest(workspace, session)).path.read_text())
+    text = SessionLog.open(workspace, _latest(workspace, session)).path.read_text()
+    if raw:
+        typer.echo(text)
+    else:
+        from .console import render_markdown
+        render_markdown(text)
 
 
 @app.command()

@@ -50,6 +50,28 @@ def _diagnosis(summary: dict) -> dict:
             "first_error_step": d["first_error_step"]}
 
 
+def explain(run_dir: Path) -> dict:
+    """What each option does, in the run's own numbers ("retrain: SFT again with 12 epochs instead of 6")."""
+    from sokrates.loop import Run
+    try:
+        cfg = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg
+    except Exception:  # noqa: BLE001 - before the run exists (the plan gate) the options speak in general terms
+        cfg = None
+    epochs = f"{cfg.sft.epochs * 2:g} epochs instead of {cfg.sft.epochs:g}" if cfg else "twice the epochs"
+    t = cfg.sample.temperature if cfg else None
+    temp = (f"temperature {round(min(1.5, t + 0.3), 2) if t else 0.7} instead of {t}" if cfg else "a higher temperature")
+    n = f"{cfg.sample.samples_per_problem * 2} samples per problem instead of {cfg.sample.samples_per_problem}" if cfg \
+        else "twice the samples per problem"
+    return {"approve": "run the steps in order", "abort": "stop here; finished steps are kept",
+            "proceed": "go on with the next step", "adjust_temperature": f"sample again at {temp}",
+            "retrain": f"SFT again with {epochs}, evaluate, then go on", "resample": f"sample again with {n}",
+            "continue": "go on with the plan", "next_iteration": "add the next DPO iteration to the plan",
+            "draft": "skip to drafting and checking the paper", "stop": "end the session here",
+            "revise": "leave the draft open for revision", "mark_final": "mark the section final as it is (logged)",
+            "retry": "run the failed step again unchanged", "retry_with_changes": "run it again with half the batch sizes",
+            "skip": "go on without this step (logged as a trade-off)"}
+
+
 def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     """The interrupt payload: gate name, question, evidence, warnings, examples, options, recommendation."""
     q = {"gate": name, "options": list(OPTIONS[name]), "evidence": {}, "warnings": [], "examples": []}
@@ -136,6 +158,7 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         from .diagnosis import recommendation
         q["evidence"] = {"diagnosis": detail["diagnosis"], "attempts": detail["attempts"]}
         q["recommended"] = recommendation(detail)
+    q["explain"] = {o: text for o, text in explain(run_dir).items() if o in q["options"]}
     return q
 
 
@@ -151,5 +174,6 @@ def render(q: dict) -> str:
     lines += [f"  ! {w}" for w in q["warnings"]]
     for ex in q["examples"]:
         lines.append("  --- example " + ex.replace("\n", "\n      "))
-    lines.append("  options: " + ", ".join(o + (" (recommended)" if o == q["recommended"] else "") for o in q["options"]))
+    lines += [f"  - {o}{' (recommended)' if o == q['recommended'] else ''}: {q.get('explain', {}).get(o, '')}"
+              for o in q["options"]]
     return "\n".join(lines)

@@ -3,6 +3,7 @@ through its manifests); each gate is its own node whose first action is interrup
 JSON values only: paths, ids, numbers, text."""
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from pathlib import Path
@@ -47,21 +48,45 @@ def _location(err: BaseException) -> str:
     return f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} in {f.name}" if f else "unknown"
 
 
+def _stage_of(step: dict) -> str:
+    k = step.get("iteration")
+    return {"data": "data", "sft": "sft"}.get(step["step"]) or ("sft" if not k else f"dpo_iter{k}")
+
+
 def _execute(state: dict, work) -> dict:
-    """Run one plan step; on success advance the cursor, on error record the failure for its gate."""
+    """Run one plan step; on success advance the cursor, on error record the failure for its gate. The terminal
+    hears of its start and end (console.emit); the step's library output goes to
+    runs/<run>/logs/<step>.log (all of it on the terminal with -v)."""
+    from langgraph.config import get_config
+
+    from .console import emit as write, quiet
     step = current(state)
     log = log_of(state)
     key = f"{step['step']}:{step.get('iteration', '')}"
+    label = gates._step_label(step)
+    run_dir = Path(state["workspace"]) / "runs" / state["run_id"]
+    step_log = run_dir / "logs" / f"{step['step']}{'-' + str(step['iteration']) if 'iteration' in step else ''}.log"
+    shown = os.path.relpath(step_log, Path(state["workspace"]))
     try:
-        started = time.time()
-        result, gate = work(open_run(state), step)
+        verbose = bool(get_config().get("configurable", {}).get("verbose"))
+    except RuntimeError:  # called outside a graph (tests call nodes directly)
+        verbose = False
+    started = time.time()
+    write({"event": "start", "label": label, "log": shown,
+           "metrics": str(run_dir / _stage_of(step) / "metrics.jsonl") if step["step"] in ("sft", "dpo") else None})
+    try:
+        with quiet(step_log, verbose):
+            result, gate = work(open_run(state), step)
         log.step_done(step, result, time.time() - started)
     except Exception as err:  # noqa: BLE001 - every failure goes to the failure gate with a diagnosis
         attempts = state.get("attempts", {}).get(key, 0) + 1
         failure = {"step": step, "error": redact_secrets(f"{type(err).__name__}: {err}"),  # errors may echo a key
                    "location": _location(err), "attempts": attempts, "tried": state.get("tried", {}).get(key, [])}
         log.failure(failure)
+        write({"event": "failed", "label": label, "seconds": time.time() - started, "error": failure["error"],
+               "log": shown})
         return {"failure": failure, "attempts": {**state.get("attempts", {}), key: attempts}}
+    write({"event": "end", "label": label, "seconds": time.time() - started, "result": result})
     return {"cursor": state["cursor"] + 1, "failure": None, "gate": gate,
             "results": {**state.get("results", {}), key: result}}
 

@@ -14,6 +14,7 @@ from langgraph.types import Command
 from sokrates.io import DataError
 
 from . import gates, graph
+from .console import listening
 from .llm import LLMSettings
 from .session_log import SessionLog
 
@@ -31,6 +32,10 @@ class Answerer:
         self.choice = choice  # the answer to the pending gate, given on the command line
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.out = out
+
+    def automatic(self, q: dict) -> bool:
+        """Whether `q` is answered without a person: --choice, the decisions file, or --yes."""
+        return self.choice is not None or bool(self.decisions.get(q["gate"])) or self.yes
 
     def answer(self, q: dict) -> dict | None:
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -74,14 +79,21 @@ def new_session_id(goal: str) -> str:
 
 
 class Session:
-    def __init__(self, workspace: Path, out=print):
+    """`out` prints the session's own messages; with a `terminal` (agent.console.Terminal) step lines, gates and
+    the summary are rendered through rich, else as plain lines through `out`. `verbose` leaves library output on
+    the terminal instead of each step's log file."""
+
+    def __init__(self, workspace: Path, out=print, terminal=None, verbose: bool = False):
         self.workspace = Path(workspace).resolve()
-        self.out = out
+        self.out = terminal.print if terminal is not None else out
+        self.terminal = terminal
+        self.verbose = verbose
+        self.timings: list[tuple[str, float]] = []  # (step, seconds) of the steps run by this process
         self.saver = graph.checkpointer(self.workspace)
         self.app = graph.build(self.saver)
 
     def config(self, session: str) -> dict:
-        return {"configurable": {"thread_id": session}}
+        return {"configurable": {"thread_id": session, "verbose": self.verbose}}
 
     def start(self, goal: str, answerer: Answerer, llm: LLMSettings | None = None, run_id: str | None = None,
               base_config: dict | None = None, session: str | None = None) -> tuple[str, int]:
@@ -125,19 +137,43 @@ class Session:
                 return EXIT_PAUSED
         while True:
             try:
-                self.app.invoke(payload, cfg, durability="sync")
+                with listening(self._show):
+                    self.app.invoke(payload, cfg, durability="sync")
             except KeyboardInterrupt:
+                if self.terminal is not None:
+                    self.terminal._unspin()
                 return self._interrupted(session)
             finally:
                 graph.prune(self.saver, session)
             q = self._pending(session)
             if q is None:
                 values = self.app.get_state(cfg).values
-                self.out(f"session {session}: {values.get('status')}")
+                self._summary(session, values)
                 return 0 if values.get("status") in ("done", "stopped") else 1
             payload = self._answer(session, q, answerer)
             if payload is None:
                 return EXIT_PAUSED
+
+    def _show(self, event: dict) -> None:
+        if event["event"] == "end":
+            self.timings.append((event["label"], event["seconds"]))
+        if self.terminal is not None:
+            self.terminal.event(event)
+        elif event["event"] == "start":
+            self.out(f"> {event['label']} (log: {event['log']})")
+        elif event["event"] == "end":
+            self.out(f"  {event['label']} done in {event['seconds']:.1f} s")
+        else:
+            self.out(f"  {event['label']} failed: {event['error']} (log: {event['log']})")
+
+    def _summary(self, session: str, values: dict) -> None:
+        """At the end: what ran, the headline figures before -> after with intervals, where the outputs are."""
+        from .summary import session_summary
+        lines = session_summary(self.workspace, session, values, self.timings)
+        if self.terminal is not None:
+            self.terminal.summary(lines)
+        else:
+            self.out("\n".join(lines))
 
     def _interrupted(self, session: str) -> int:
         """Ctrl-C: say what was interrupted, that finished steps are kept, and how to go on; the log records it."""
@@ -149,7 +185,11 @@ class Session:
         return EXIT_INTERRUPTED
 
     def _answer(self, session: str, q: dict, answerer: Answerer):
-        self.out(gates.render(q))
+        automatic = answerer.automatic(q)
+        if self.terminal is None:
+            self.out(gates.render(q))
+        elif not automatic:
+            self.terminal.gate(q)  # the whole block when a person decides (or the session pauses for one)
         answer = answerer.answer(q)
         if answer is None:
             SessionLog.open(self.workspace, session).paused(q)
@@ -159,7 +199,10 @@ class Session:
         if answer["choice"] not in q["options"]:
             raise DataError(f"{answer['choice']!r} is not an option of the {q['gate']} gate. Fix: choose one of "
                             f"{', '.join(q['options'])}.")
-        self.out(f"  -> {answer['choice']} ({answer['who']})")
+        if self.terminal is not None and automatic:
+            self.terminal.answered(q, answer)
+        else:
+            self.out(f"  -> {answer['choice']} ({answer['who']})")
         return Command(resume=answer)
 
     def status(self) -> list[dict]:

@@ -54,7 +54,7 @@ def test_yes_session_runs_the_loop_end_to_end(finished_workspace):
 def test_pure_yes_takes_the_recommendation_and_stops_at_a_failed_check(workspace_copy):
     out = agent(workspace_copy, "start", "run iteration 2", "--yes")
     assert out.returncode == 1, out.stdout[-2000:]
-    assert "verdict FAIL" in out.stdout and "-> abort (--yes)" in out.stdout
+    assert "verdict FAIL" in out.stdout and "→ abort by --yes" in out.stdout
     assert not (workspace_copy / "runs" / "run1" / "dpo_iter2" / "model").exists()
 
 

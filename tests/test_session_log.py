@@ -88,7 +88,7 @@ def test_context_brief_names_symptoms_locations_and_figures(finished_workspace):
     assert out.returncode == 0
     for part in ("## Symptoms", "## Code locations", "## What was tried", "## Relevant figures", "sample check"):
         assert part in out.stdout
-    assert agent(finished_workspace, "log").stdout.startswith("# Session:")
+    assert agent(finished_workspace, "log", "--raw").stdout.startswith("# Session:")
 
 
 def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_path):
