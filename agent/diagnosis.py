@@ -54,7 +54,7 @@ def diagnose(failure: dict, state: dict) -> str:
     if not llm_settings.get("base_url"):
         return rules
     from .llm import LLM, LLMSettings, render_prompt
-    text = LLM(LLMSettings(**llm_settings), warn=lambda m: None).text(render_prompt(
+    text = LLM(LLMSettings.from_state(llm_settings), warn=lambda m: None).text(render_prompt(
         "diagnose.md", step=failure["step"], error=error, location=failure["location"],
         settings=state.get("overrides", {}), tried=tried))
     return f"{rules}\n\nLLM diagnosis:\n{text}" if text else rules

@@ -31,7 +31,39 @@ class LLMSettings:
         return bool(self.base_url)
 
     def to_state(self) -> dict:
-        return {"base_url": self.base_url, "model": self.model}  # no key: it stays in the environment
+        """What the checkpoint keeps: no key, and the endpoint without credentials (user:password@, ?token=...);
+        the full address stays in this process's memory (and in OPENAI_BASE_URL for a later resume)."""
+        safe = redact_url(self.base_url)
+        if safe != self.base_url:
+            _FULL_URLS[safe] = self.base_url
+        return {"base_url": safe, "model": self.model}
+
+    @classmethod
+    def from_state(cls, data: dict) -> "LLMSettings":
+        """Settings from a checkpoint: a redacted endpoint gets its credentials back from this process or from
+        OPENAI_BASE_URL when that is the same endpoint; otherwise it is used as it is (and fails over to the rules)."""
+        url = data.get("base_url")
+        env = os.environ.get("OPENAI_BASE_URL")
+        full = _FULL_URLS.get(url) or (env if env and url and redact_url(env) == url else url)
+        return cls(full, data.get("model"))
+
+
+_FULL_URLS: dict[str, str] = {}
+_SECRET_PARAM = re.compile(r"(token|key|secret|password|passwd|pwd|auth|sig|signature|credential)", re.I)
+
+
+def redact_url(url: str | None) -> str | None:
+    """An endpoint address without credentials: the user-info part and secret-looking query values become ***."""
+    if not url:
+        return url
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+                      safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def render_prompt(name: str, **values) -> str:

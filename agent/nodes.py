@@ -96,7 +96,7 @@ def _execute(state: dict, work) -> dict:
 def plan(state: dict) -> dict:
     from .llm import LLM, LLMSettings
     from .planner import plan_goal
-    settings = LLMSettings(**state.get("llm", {}))
+    settings = LLMSettings.from_state(state.get("llm", {}))
     log = log_of(state)
     llm = LLM(settings, warn=log.warning) if settings.enabled else None
     base = LoopConfig.from_dict(state["base_config"]) if state.get("base_config") else None

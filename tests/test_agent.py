@@ -229,3 +229,13 @@ def test_yes_alone_retrains_a_model_at_chance_once_then_stops(tmp_path):
     assert not (ws / "runs" / "run1" / "dpo_iter1").exists()  # no sampling or DPO from a model at chance
     log = next((ws / "sessions").glob("*.md")).read_text()
     assert "stayed at chance after retraining" in log
+
+
+def test_credentials_in_the_llm_address_never_reach_the_checkpoint_database(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    url = "http://alice:s3cretpw@127.0.0.1:9/v1?token=t0kenvalue"  # nothing listens: the rules take over
+    session, _ = Session(ws, out=lambda *a: None).start("check the paper", Answerer(yes=True), LLMSettings(url, "m"))
+    stored = b"".join(p.read_bytes() for p in ws.rglob("*") if p.is_file())
+    assert b"s3cretpw" not in stored and b"t0kenvalue" not in stored
+    assert _values(ws, session)["llm"]["base_url"] == "http://***@127.0.0.1:9/v1?token=***"
