@@ -22,6 +22,8 @@ HINTS = [
      "abort"),
     ("pair set is empty", "no problem had both a valid and an invalid sample: sample more traces per problem or "
                           "raise the temperature (the pairs gate offers resample)", None),
+    ("is running in", "another session or command is running this step of the same run: wait for it (then resume, "
+     "and the finished step is skipped), or start this work on another run (--run-id)", "abort"),
     ("not a model folder", "the model folder is missing or incomplete: check the path or run `sokrates model init`",
      "abort"),
     ("file not found", "an input file is missing: an earlier step did not finish; retry runs it again", None),

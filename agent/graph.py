@@ -13,6 +13,8 @@ from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
+from sokrates.io import DataError
+
 from . import nodes
 
 
@@ -94,9 +96,16 @@ def checkpointer(workspace: Path):
     from langgraph.checkpoint.sqlite import SqliteSaver
     path = db_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)  # another session may hold the lock briefly
     saver = SqliteSaver(conn)
-    saver.setup()
+    try:
+        saver.setup()
+        conn.execute("SELECT count(*) FROM checkpoints").fetchone()
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        raise DataError(f"{path}: the agent's session database is damaged ({err}). Fix: move it aside "
+                        f"(mv {path} {path}.bak) and start a new session; runs/ and the session logs are intact, and "
+                        "finished steps are skipped through their manifests.") from None
     return saver
 
 

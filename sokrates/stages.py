@@ -3,6 +3,7 @@ input fingerprints, outputs, status). A re-run, or a resumed agent session, skip
 manifest says done with the same config and inputs and whose outputs still exist."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from .distributed import barrier, rank_and_world
-from .io import file_hash, read_json, write_json
+from .io import DataError, file_hash, read_json, write_json
 
 SMALL_FILE = 64 * 1024 ** 2
 
@@ -86,6 +87,41 @@ def _run_step(out_dir: Path, name: str, config: dict, inputs: list, outputs: lis
     if summary is not None:
         log(f"[skip] {name}: done, config and inputs unchanged ({manifest_path(out_dir, name)})")
         return summary
+    with step_lock(out_dir, name) if write_manifest else contextlib.nullcontext():
+        summary = done_summary(out_dir, name, config, inputs)  # another process may have finished it meanwhile
+        if summary is not None:
+            log(f"[skip] {name}: done by another process ({manifest_path(out_dir, name)})")
+            return summary
+        return _run_locked(out_dir, name, config, inputs, outputs, fn, log, write_manifest)
+
+
+@contextlib.contextmanager
+def step_lock(out_dir: Path, name: str):
+    """One process at a time per step folder: a second session or `sokrates` command on the same step stops with a
+    clear error instead of writing into the same files. The lock is the OS's (fcntl), released if the holder dies."""
+    import fcntl
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f".{name}.lock"
+    with open(path, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise DataError(f"{out_dir}: step {name} is running in {holder}. Fix: wait for it to finish (this "
+                            "command then skips the step), or work on another run (--run-id).") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"process {os.getpid()} since {time.strftime('%H:%M:%S')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_locked(out_dir: Path, name: str, config: dict, inputs: list, outputs: list, fn: Callable[[], dict],
+                log: Callable[[str], None], write_manifest: bool) -> dict:
     started = time.time()
     log(f"[run] {name}")
     summary = fn()

@@ -239,3 +239,14 @@ def test_credentials_in_the_llm_address_never_reach_the_checkpoint_database(tmp_
     stored = b"".join(p.read_bytes() for p in ws.rglob("*") if p.is_file())
     assert b"s3cretpw" not in stored and b"t0kenvalue" not in stored
     assert _values(ws, session)["llm"]["base_url"] == "http://***@127.0.0.1:9/v1?token=***"
+
+
+def test_a_damaged_session_database_is_one_clear_error_and_stays_as_it_was(tmp_path):
+    db = db_path(tmp_path)
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"not a database at all")
+    for args in (("status",), ("start", "check the paper", "--yes")):
+        out = agent(tmp_path, *args)
+        assert out.returncode == 2 and "session database is damaged" in out.stderr and str(db) in out.stderr
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == b"not a database at all"

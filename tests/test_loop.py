@@ -69,3 +69,28 @@ def test_empty_pair_set_is_refused_and_keeps_earlier_outputs(tmp_path):
         run.dpo(1)
     assert (tmp_path / "runs" / "run1" / "sft" / "model" / "config.json").exists()
     assert not (tmp_path / "runs" / "run1" / "dpo_iter1" / "dpo.manifest.json").exists()
+
+
+def test_a_step_running_in_another_process_is_a_clear_error_not_a_second_writer(tmp_path):
+    import multiprocessing as mp
+
+    import pytest
+
+    from sokrates.io import DataError
+    from sokrates.stages import run_step, step_lock
+    ready, release = mp.Event(), mp.Event()
+
+    def hold():
+        with step_lock(tmp_path / "sft", "sft"):
+            ready.set()
+            release.wait(30)
+    holder = mp.get_context("fork").Process(target=hold)
+    holder.start()
+    assert ready.wait(30)
+    ran = []
+    with pytest.raises(DataError, match=r"step sft is running in process \d+"):
+        run_step(tmp_path / "sft", "sft", {}, [], [], lambda: ran.append(1) or {}, log=lambda m: None)
+    release.set()
+    holder.join(30)
+    assert ran == []
+    assert run_step(tmp_path / "sft", "sft", {}, [], [], lambda: ran.append(1) or {"ok": 1}, log=lambda m: None) == {"ok": 1}
