@@ -117,6 +117,11 @@ class Terminal:
             figures = _figures(e.get("result"))
             self.print(Text.assemble((f"{now} ", "dim"), ("✓ ", "green"), (e["label"], "bold"),
                                      f" done in {e['seconds']:.1f} s" + (f": {figures}" if figures else "")))
+        elif e["event"] == "answer":
+            import re
+            self.print(Text.assemble(("? ", "cyan"), (e["question"], "bold")))
+            for line in e["lines"]:
+                self.print(Text("  " + re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)))
         elif e["event"] == "failed":
             self._unspin()
             self.print(Text.assemble((f"{now} ", "dim"), ("✗ ", "red"), (e["label"], "bold"),

@@ -42,7 +42,7 @@ class AgentState(TypedDict, total=False):
 
 STEP_NODES = {"data": nodes.data, "sft": nodes.sft, "sample": nodes.sample, "check": nodes.check,
               "pairs": nodes.pairs, "dpo": nodes.dpo, "eval": nodes.evaluate, "compare": nodes.compare,
-              "paper": nodes.paper, "claims": nodes.claims}
+              "paper": nodes.paper, "claims": nodes.claims, "answer": nodes.answer}
 GATE_NODES = {"gate_plan": nodes.gate_plan, "gate_data": nodes.gate_data, "gate_sample": nodes.gate_sample,
               "gate_pairs": nodes.gate_pairs, "gate_eval": nodes.gate_eval, "gate_claims": nodes.gate_claims,
               "gate_failure": nodes.gate_failure}

@@ -112,6 +112,20 @@ def _figures(summary: dict) -> dict:
     return {m: summary[m] for m in ("accuracy", "step_validity", "trace_validity") if m in summary}
 
 
+def answer(state: dict) -> dict:
+    """A question answered from the run's evidence (agent/answers.py): into the log and onto the terminal."""
+    from .answers import answer as answer_from_evidence
+
+    from .console import emit
+    step = current(state)
+    log = log_of(state)
+    lines = answer_from_evidence(step.get("question", ""), Path(state["workspace"]) / "runs" / state["run_id"],
+                                 step.get("iteration"), step.get("other"), log.path.parent)
+    log.answer(step.get("question", ""), lines)
+    emit({"event": "answer", "question": step.get("question", ""), "lines": lines})
+    return {"cursor": state["cursor"] + 1, "results": {**state.get("results", {}), "answer:": {"lines": len(lines)}}}
+
+
 def data(state: dict) -> dict:
     def work(run: Run, step: dict):
         run.save_config()
@@ -224,6 +238,10 @@ def _ask(state: dict, name: str, detail: dict) -> dict:
 
 def gate_plan(state: dict) -> dict:
     d = _ask(state, "plan", {})
+    config = Path(state["workspace"]) / "runs" / state["run_id"] / "config.yaml"
+    if d["choice"] != "abort" and state.get("overrides") and config.is_file():
+        open_run(state).update(state["overrides"])  # an existing run takes the plan's settings (sft.epochs, ...)
+        log_of(state).note("decision", f"run {state['run_id']} settings changed: {state['overrides']}")
     return {"decisions": [d], "status": "aborted" if d["choice"] == "abort" else "running"}
 
 

@@ -12,14 +12,20 @@ from pydantic import BaseModel, Field
 
 from sokrates.loop import Run
 
-STEPS = ("data", "sft", "sample", "check", "pairs", "dpo", "eval", "compare", "paper", "claims")
+STEPS = ("data", "sft", "sample", "check", "pairs", "dpo", "eval", "compare", "paper", "claims", "answer")
 
 
 class Intent(BaseModel):
     """What the researcher asked for, in the agent's own terms."""
-    action: Literal["run_iteration", "evaluate", "draft", "check_paper", "new_run"]
+    action: Literal["run_iteration", "next_iteration", "redo_iteration", "evaluate", "draft", "check_paper", "new_run",
+                    "retrain_sft", "answer"]
     iteration: int | None = Field(default=None, ge=0, le=50)
+    other: int | None = Field(default=None, ge=0, le=50)           # the stage an answer compares with
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    epochs: float | None = Field(default=None, gt=0, le=1000)       # SFT epochs (retrain_sft)
+    more_epochs: float | None = Field(default=None, gt=0, le=1000)  # SFT epochs added to the current ones
+    learning_rate: float | None = Field(default=None, gt=0, le=1.0)
+    question: str | None = Field(default=None, max_length=500)
     run_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -32,10 +38,37 @@ class Plan(BaseModel):
     source: str = "rules"                            # rules | llm
 
 
+WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9", "ten": "10", "first": "1", "second": "2", "third": "3"}
+ITER = r"(?:dpo\s+)?(?:iter(?:ation)?|round)\s*#?\s*(\d+)"
+
+
+def intents_from_rules(goal: str) -> list[Intent] | None:
+    """Several goals joined by "then" (or ";"): one intent each, in order; None when any part is not understood."""
+    parts = [p.strip(" ,.") for p in re.split(r"\bthen\b|;|\band after that\b", goal, flags=re.I) if p.strip(" ,.")]
+    intents = [intent_from_rules(p) for p in parts]
+    return intents if intents and all(intents) else None
+
+
 def intent_from_rules(goal: str) -> Intent | None:
-    g = goal.lower().strip()
+    g = re.sub(r"\b(" + "|".join(WORD_NUMBERS) + r")\b", lambda m: WORD_NUMBERS[m.group(1)], goal.lower().strip())
     temp = re.search(r"temperature\s*(?:of|=|to|at)?\s*([0-9]*\.?[0-9]+)", g)
     temperature = float(temp.group(1)) if temp else None
+    named = [int(n) for n in re.findall(ITER, g)] + ([0] if re.search(r"\bsft\b", g) else [])
+    if goal.strip().endswith("?") or re.match(r"(what|why|how|which|did|does|is|are|was|were|compare|show|explain)\b", g):
+        return Intent(action="answer", question=goal.strip()[:500], iteration=named[0] if named else None,
+                      other=named[1] if len(named) > 1 else None)
+    if re.search(r"\b(?:train|run)\s+sft\s+(?:for\s+)?longer|\bretrain\b|\bmore epochs\b|\bsft\b.*\b(?:epochs?|learning rate|lr)\b", g):
+        more = re.search(r"(\d+(?:\.\d+)?)\s+more\s+epochs?", g)
+        total = re.search(r"(?<!more )\b(\d+(?:\.\d+)?)\s+epochs?", g)
+        lr = re.search(r"(?:learning rate|lr)\s*(?:of|=|to|at)?\s*([0-9.]+(?:e-?\d+)?)", g)
+        return Intent(action="retrain_sft", more_epochs=float(more.group(1)) if more else None,
+                      epochs=float(total.group(1)) if total and not more else None,
+                      learning_rate=float(lr.group(1)) if lr else None)
+    if re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|\banother dpo\b", g):
+        return Intent(action="next_iteration", temperature=temperature)
+    if m := re.search(r"\b(?:redo|rerun|re-run|repeat)\s+" + ITER, g):
+        return Intent(action="redo_iteration", iteration=int(m.group(1)), temperature=temperature)
     if re.search(r"\bnew run\b|\bstart (?:a )?(?:fresh|new)\b", g):
         return Intent(action="new_run", temperature=temperature, iteration=_number(g, r"iterations?\s+(\d+)"))
     if m := re.search(r"\beval\w*\s+(?:the\s+)?(?:(?:dpo\s+)?iter(?:ation)?\s*(\d+)|(sft))", g):
@@ -44,7 +77,7 @@ def intent_from_rules(goal: str) -> Intent | None:
         return Intent(action="check_paper")
     if re.search(r"\b(draft|write|update)\b.*\b(results?|paper|section|table)\b", g):
         return Intent(action="draft")
-    if m := re.search(r"\b(?:run|do|start|train|continue with)\s+(?:dpo\s+)?iter(?:ation)?\s*(\d+)", g):
+    if m := re.search(r"\b(?:run|do|start|train|continue with)\s+" + ITER, g):
         return Intent(action="run_iteration", iteration=int(m.group(1)), temperature=temperature)
     if re.search(r"\b(run|continue)\b.*\bloop\b", g):
         return Intent(action="run_iteration", temperature=temperature)
@@ -56,8 +89,10 @@ def _number(text: str, pattern: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-UNDERSTOOD = ('"run iteration 2", "evaluate iteration 1", "draft the results section", "check the paper", '
-              '"start a new run with temperature 0.7", "run the loop"')
+UNDERSTOOD = ('"run iteration 2", "do another DPO round", "redo iteration 1", "train SFT longer" (or "with 12 epochs", '
+              '"with learning rate 1e-3"), "evaluate iteration 1", "draft the results section", "check the paper", '
+              '"start a new run with temperature 0.7", "run the loop", questions such as "what went wrong in '
+              'iteration 1?", and several joined by "then"')
 
 
 def runs_in(workspace: Path) -> list[str]:
@@ -116,6 +151,30 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
     run = Run.open(workspace, rid) if rid in existing else Run(workspace, replace(new_run_config or LoopConfig(), run_id=rid))
     if intent.temperature is not None:
         overrides["sample.temperature"] = intent.temperature
+    if intent.action == "answer":
+        step = {"step": "answer", "question": intent.question or ""}
+        step.update({k: v for k, v in (("iteration", intent.iteration), ("other", intent.other)) if v is not None})
+        notes.append("a question: answered from the run's evidence, nothing is trained")
+        return Plan(run_id=rid, intent=intent, steps=[step], notes=notes, source=source)
+    if intent.action == "retrain_sft":
+        epochs = intent.epochs or (run.cfg.sft.epochs + intent.more_epochs if intent.more_epochs else run.cfg.sft.epochs * 2)
+        overrides["sft.epochs"] = epochs
+        if intent.learning_rate:
+            overrides["sft.learning_rate"] = intent.learning_rate
+        lr = f" and learning rate {intent.learning_rate:g}" if intent.learning_rate else ""
+        notes.append(f"SFT of {rid} again with {epochs:g} epochs (was {run.cfg.sft.epochs:g}){lr}")
+        if evaluated_iterations(run) >= 1:
+            notes.append("the DPO iterations built on the old SFT model are out of date: redo them after this")
+        steps = ([{"step": "data"}] if evaluated_iterations(run) < 0 else []) + [{"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER
+        return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
+    if intent.action == "next_iteration":
+        intent = intent.model_copy(update={"action": "run_iteration", "iteration": max(evaluated_iterations(run), 0) + 1})
+        notes.append(f"the next iteration of {rid} is {intent.iteration}")
+    if intent.action == "redo_iteration":
+        k = intent.iteration or 1
+        notes.append(f"iteration {k} again from its sampling (steps whose inputs did not change are skipped)")
+        return Plan(run_id=rid, intent=intent, steps=_build_up_to(run, k - 1, notes) + _iteration_steps(k),
+                    overrides=overrides, notes=notes, source=source)
     if intent.action == "draft":
         return Plan(run_id=rid, intent=intent, steps=list(PAPER), notes=notes, source=source)
     if intent.action == "check_paper":
@@ -144,7 +203,13 @@ def plan_goal(goal: str, workspace: Path, run_id: str | None = None, llm=None, w
         state = {r: evaluated_iterations(Run.open(workspace, r)) for r in runs_in(Path(workspace))}
         intent = llm.structured(render_prompt("plan.md", goal=goal, runs=state or "none"), Intent)
         source = "llm" if intent is not None else "rules"
-    intent = intent or intent_from_rules(goal)
-    if intent is None:
+    intents = [intent] if intent is not None else intents_from_rules(goal)
+    if not intents:
         raise ValueError(f"cannot understand the goal {goal!r}. Try one of: {UNDERSTOOD}.")
-    return make_plan(intent, Path(workspace), run_id, new_run_config, source)
+    plans = [make_plan(i, Path(workspace), run_id, new_run_config, source) for i in intents]
+    first = plans[0]
+    for later in plans[1:]:  # "train SFT longer then redo iteration 1": one plan, the parts in order, one run
+        first.steps += later.steps
+        first.notes += later.notes
+        first.overrides.update(later.overrides)
+    return first

@@ -163,6 +163,8 @@ class Session:
             self.out(f"> {event['label']} (log: {event['log']})")
         elif event["event"] == "end":
             self.out(f"  {event['label']} done in {event['seconds']:.1f} s")
+        elif event["event"] == "answer":
+            self.out("\n".join([event["question"], *event["lines"]]))
         else:
             self.out(f"  {event['label']} failed: {event['error']} (log: {event['log']})")
 

@@ -196,6 +196,10 @@ class SessionLog:
     def decision(self, d: dict) -> None:
         self._add("decision", **d)
 
+    def answer(self, question: str, lines: list[str]) -> None:
+        """A question answered from the evidence: its lines, every number linked."""
+        self._add("answer", text=f"answered {question!r}", notes=lines)
+
     def note(self, kind: str, text: str) -> None:
         self._add(kind, text=text)
 
@@ -305,7 +309,7 @@ class SessionLog:
                     timeline.append(f"  - reproduce: `{e['command']}`")
                 for text in e.get("examples") or []:
                     timeline += ["", "  ```", *[f"  {line}" for line in text.splitlines()], "  ```"]
-            elif e["kind"] in ("plan", "failure", "paused", "resumed", "finished", "warning", "decision"):
+            elif e["kind"] in ("plan", "failure", "paused", "resumed", "finished", "warning", "decision", "answer"):
                 text = e.get("text") or f"{e['gate']} gate → **{e['choice']}** ({e['who']})"
                 timeline.append(f"- {e['time']} {e['kind']}: {text}")
                 for note in e.get("notes", []):

@@ -87,7 +87,8 @@ def _run_step(out_dir: Path, name: str, config: dict, inputs: list, outputs: lis
     if summary is not None:
         log(f"[skip] {name}: done, config and inputs unchanged ({manifest_path(out_dir, name)})")
         return summary
-    with step_lock(out_dir, name) if write_manifest else contextlib.nullcontext():
+    with step_lock(out_dir, name) if write_manifest and rank_and_world()[1] == 1 else contextlib.nullcontext():
+        # (under torchrun the ranks coordinate through barriers; the lock is for separate commands and sessions)
         summary = done_summary(out_dir, name, config, inputs)  # another process may have finished it meanwhile
         if summary is not None:
             log(f"[skip] {name}: done by another process ({manifest_path(out_dir, name)})")

@@ -250,3 +250,16 @@ def test_a_damaged_session_database_is_one_clear_error_and_stays_as_it_was(tmp_p
         assert out.returncode == 2 and "session database is damaged" in out.stderr and str(db) in out.stderr
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert db.read_bytes() == b"not a database at all"
+
+
+def test_a_question_is_answered_from_the_evidence_with_checkable_numbers(workspace_copy):
+    out = agent(workspace_copy, "start", "what went wrong in iteration 1?", "--yes")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "▶ sft" not in out.stdout and "▶ sample" not in out.stdout  # nothing is trained
+    assert "(SFT) →" in out.stdout and "(DPO iteration 1)" in out.stdout and "DPO iteration 1 trained on" in out.stdout
+    log = max((workspace_copy / "sessions").glob("*what-went-wrong*.md"), key=lambda p: p.stat().st_mtime)
+    from agent.claims import check_paths
+    report = check_paths([log], workspace_copy / "runs", workspace_copy / "claims-state.json")
+    linked = [c for c, rule in zip(report["claims"], report["rules"]) if rule.startswith("explicit provenance")]
+    assert any("pairs.json" in c["source"] for c in linked) and all(c["status"] == "verified" for c in linked)
+    assert report["summary"]["mismatch"] == 0

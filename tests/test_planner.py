@@ -48,3 +48,24 @@ def test_unknown_goal_is_a_clear_error(tmp_path):
     assert intent_from_rules("make me a sandwich") is None
     with pytest.raises(ValueError, match="run iteration 2"):
         plan_goal("make me a sandwich", tmp_path)
+
+
+def test_a_researchers_phrasings_become_plans(tmp_path):
+    ws = _workspace(tmp_path, 2)
+    assert _steps(plan_goal("do another DPO round", ws))[:6] == ["sample3", "check3", "pairs3", "dpo3", "eval3", "compare3"]
+    assert _steps(plan_goal("one more iteration please", ws))[0] == "sample3"
+    longer = plan_goal("train SFT longer then redo iteration one", ws)
+    assert _steps(longer)[:4] == ["sft", "eval0", "paper", "claims"] and "sample1" in _steps(longer)
+    assert longer.overrides == {"sft.epochs": 12.0} and any("out of date" in n for n in longer.notes)
+    assert plan_goal("retrain SFT with 3 more epochs and learning rate 1e-3", ws).overrides == \
+        {"sft.epochs": 9.0, "sft.learning_rate": 0.001}
+    assert plan_goal("SFT with 20 epochs", ws).overrides == {"sft.epochs": 20.0}
+
+
+def test_questions_are_answered_not_trained(tmp_path):
+    ws = _workspace(tmp_path, 2)
+    for goal, iteration, other in (("what went wrong in iteration 1?", 1, None), ("why did DPO not help?", None, None),
+                                   ("compare iteration 2 with SFT", 2, 0), ("How many pairs did iteration 2 have?", 2, None)):
+        plan = plan_goal(goal, ws)
+        assert _steps(plan) == [f"answer{iteration}" if iteration is not None else "answer"], goal
+        assert plan.steps[0].get("other") == other and plan.steps[0]["question"] == goal

@@ -8,7 +8,7 @@ import re
 
 from .extraction import Claim
 from .index import Entry, MetricsIndex
-from .names import CONFIG, GENERIC, METRICS, is_stage, positioned, words
+from .names import CONFIG, GENERIC, METRICS, RATES, is_stage, positioned, words
 
 CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|and|against|versus|compared|as|since|because|which|so|with|leaving|giving)\b|\sagainst\s|\s(?:while|whereas|but)\s|\bvs\.?\s")
 COUNT_NOUNS = {"pairs", "problems", "samples", "examples", "steps", "epochs", "seeds", "iterations", "tokens",
@@ -32,7 +32,8 @@ def _clause(sentence: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
-def _stage_rank(stage: str) -> int:
+def stage_rank(stage: str) -> int:
+    """SFT first, then a generic DPO stage, then the iterations in order."""
     return -1 if stage == "sft" else 0 if stage == "dpo" else int(stage[4:])
 
 
@@ -85,15 +86,17 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     tight = True
     metric = None
     for w in after:  # "1,594 pairs", "14,346 generated problems", "28.1% MFU"; not across "and a ..."
-        if w in (METRICS if claim.kind == "percent" else UNITS | METRICS):
+        if w in (RATES if claim.kind == "percent" else UNITS | METRICS):
             metric = w
             break
         if w in GENERIC:
             break
-    rates = METRICS if claim.kind == "percent" else METRICS | CONFIG  # a percentage is never a count or a setting
-    metric = metric or _nearest([h for h in in_clause if h[1] in rates], pos) or \
-        _nearest([h for h in hits if h[1] in rates], pos) or \
-        (None if claim.kind == "percent" else _nearest([h for h in segment if h[1] in COUNT_NOUNS], pos))
+    rates = RATES if claim.kind == "percent" else METRICS | CONFIG  # a percentage is a rate, never a count or setting
+    if metric is None:
+        metric = _nearest([h for h in in_clause if h[1] in rates], pos) or \
+            (None if claim.kind == "percent" else _nearest([h for h in segment if h[1] in COUNT_NOUNS], pos))
+    if metric is None:  # named only in another clause of the sentence: a disagreement is not a mismatch
+        metric, tight = _nearest([h for h in hits if h[1] in rates], pos), False
     if metric is None:  # named in an earlier sentence of the paragraph
         earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if w in rates]
         metric, tight = (earlier[-1], False) if earlier else (None, tight)
@@ -105,7 +108,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     subject = index_names is not None and any(w in index_names and w not in GENERIC and w != metric and
                                               not is_stage(w) and w not in METRICS | CONFIG for _, w in in_clause)
     stage = paired if paired and is_stage(paired) else own
-    tight = paired != UNRESOLVED
+    tight = tight and paired != UNRESOLVED
     if stage is None and not subject:
         stage, tight = _nearest([h for h in stages if h[0] < pos], pos), False
     soft = False
@@ -157,7 +160,7 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         elif not names:
             earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)]
             names = list(dict.fromkeys(earlier))[-2:]
-        names = sorted(names, key=_stage_rank) if len(names) == 2 and all(is_stage(w) for w in names) else names
+        names = sorted(names, key=stage_rank) if len(names) == 2 and all(is_stage(w) for w in names) else names
     return names[index] if len(names) == 2 else UNRESOLVED
 
 
@@ -191,7 +194,7 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         pool = [e for e in pool if named & e.key_names]
     if metric in CONFIG:
         pool = [e for e in pool if e.kind == "config" or metric in words(e.leaf)]
-    elif metric in METRICS:
+    else:  # a result never binds to a setting ("20 optimizer steps" is not logging_steps)
         pool = [e for e in pool if e.kind != "config"]
     said = {w for tier in seen["tiers"][:3] for w in tier if w not in GENERIC and w != metric and not is_stage(w)}
     claim.extra["said"] = said & set().union(set(), *(e.names for e in pool))  # words that tell entries apart

@@ -43,7 +43,7 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 NUMBER = re.compile(rf"(?<![\w.,])(?P<sign>[+\-−])?(?P<num>{_NUM})"
                     r"(?:(?:\s*[eE](?P<exp>[-+−]?\d+))|(?:\s*(?:×|x|\*)\s*10\^\{?(?P<exp2>[-+−]?\d+)\}?))?"
                     rf"(?P<frac>\s*/\s*(?P<den>{_NUM})(?![\w.]))?"
-                    r"(?P<suffix>\s?%|\s?(?:×|x\b)|-?fold\b|\s?(?:percentage\s+)?(?:points?|pp)\b|[KM]\b)?")
+                    r"(?P<suffix>\s?%|\s?×|x\b|-?fold\b|\s?(?:percentage\s+)?(?:points?|pp)\b|[KM]\b)?")
 NON_CLAIM_BEFORE = re.compile(r"(?:(?:sections?|secs?\.|§§?|tables?|tab\.|figures?|figs?\.|eqs?\.|equations?|appendix|"
                               r"app\.|chapters?|lemmas?|theorems?|algorithms?|alg\.|lines?|pages?|pp\.|footnote|ref\.)"
                               r"\s*~?\s*(?:\d+\s*(?:-{1,2}|–|,|and)\s*)?|(?:version|v|step|iter(?:ation)?|round|seed|epoch|"

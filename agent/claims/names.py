@@ -60,6 +60,7 @@ scores rate rates total all each both only when while which who what reaches rea
 gain gains improves improved improvement drop drops up down s x k m""".split())
 METRICS = frozenset("""accuracy step_validity trace_validity local_validity loss problems_per_hour problems_per_s
 tokens_per_s mfu pairs reward_accuracy wall_s""".split())
+RATES = frozenset("accuracy step_validity trace_validity local_validity mfu reward_accuracy".split())  # what a % can be
 CONFIG = frozenset("""learning_rate batch_size weight_decay temperature beta epochs samples_per_problem max_new_tokens
 max_length top_p warmup_ratio iterations seeds""".split())
 _WORD = re.compile(r"[a-z][a-z0-9_]*|\d+")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import candidates, concepts
+from .binding import candidates, concepts, stage_rank
 from .extraction import Claim
 from .index import Entry, MetricsIndex
 from .names import is_stage, words
@@ -289,7 +289,7 @@ def _named_pair(claim: Claim, index: MetricsIndex):
     stages = list(dict.fromkeys(w for w in seen["tiers"][2] if is_stage(w)))  # named in its own clause
     picks = []
     if len(stages) == 2:
-        for stage in sorted(stages, key=lambda s: -1 if s == "sft" else int(s[4:])):
+        for stage in sorted(stages, key=stage_rank):
             probe = Claim("", 0, "", 0.0, sentence=claim.sentence, pos=claim.pos)
             c = candidates(probe, index, {**seen, "stage": stage})
             if len({e.value for e in c}) == 1:
