@@ -189,7 +189,7 @@ def test_stale_graph_version_is_refused(workspace_copy):
 def test_a_goal_the_rules_cannot_read_creates_no_session(tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
-    out = agent(ws, "start", "what went wrong in iteration 1?")
+    out = agent(ws, "start", "make me a sandwich")
     assert out.returncode == 2 and "cannot understand the goal" in out.stderr and "run iteration 2" in out.stderr
     assert not (ws / "sessions").exists() and not (ws / ".sokrates").exists()
 

@@ -49,8 +49,8 @@ def test_log_is_live_at_the_first_gate_and_complete_after_the_session(tmp_path):
     # the log's figures are checked like a paper: every linked number verifies against the metrics files
     from agent.claims import check_paths
     report = check_paths([logs[0]], ws / "runs", tmp_path / "claims-state.json")
-    linked = [c for c in report["claims"] if c["source"]]
-    assert linked and all(c["status"] == "verified" for c in linked)
+    linked = [c for c, rule in zip(report["claims"], report["rules"]) if rule.startswith("explicit provenance")]
+    assert linked and all(c["status"] == "verified" for c in linked) and report["summary"]["mismatch"] == 0
 
 
 def test_two_sessions_with_one_goal_write_two_files(tmp_path):
