@@ -87,6 +87,16 @@ def status(workspace: Path = WORKSPACE, as_json: bool = typer.Option(False, "--j
 
 
 @app.command()
+def abandon(session: str = typer.Argument(..., help="The session id (see `sokrates-agent status`)."),
+            workspace: Path = WORKSPACE):
+    """Forget a paused or interrupted session you will not resume (its log and the run's files are kept)."""
+    from .graph import db_path
+    if not db_path(workspace).is_file():
+        raise DataError(f"{Path(workspace).resolve()}: no agent sessions here. Fix: pass the workspace with -w.")
+    _session(workspace).abandon(session)
+
+
+@app.command()
 def graph():
     """Print the agent's graph as Mermaid."""
     from .graph import mermaid

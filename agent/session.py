@@ -207,6 +207,16 @@ class Session:
             self.out(f"  -> {answer['choice']} ({answer['who']})")
         return Command(resume=answer)
 
+    def abandon(self, session: str) -> None:
+        """Forget a session that will not be resumed: its checkpoints go; its log (which records this) and the
+        run's files stay."""
+        if not self.app.get_state(self.config(session)).values:
+            raise DataError(f"no session {session!r} in {graph.db_path(self.workspace)}. Fix: `sokrates-agent status` "
+                            "lists them.")
+        SessionLog.open(self.workspace, session).warning("abandoned by the user; finished steps and files are kept")
+        self.saver.delete_thread(session)
+        self.out(f"session {session} abandoned; its log and the run's files are kept")
+
     def status(self) -> list[dict]:
         rows = []
         for thread in graph.threads(self.saver):

@@ -263,3 +263,14 @@ def test_a_question_is_answered_from_the_evidence_with_checkable_numbers(workspa
     linked = [c for c, rule in zip(report["claims"], report["rules"]) if rule.startswith("explicit provenance")]
     assert any("pairs.json" in c["source"] for c in linked) and all(c["status"] == "verified" for c in linked)
     assert report["summary"]["mismatch"] == 0
+
+
+def test_a_paused_session_can_be_abandoned_and_leaves_its_log(tmp_path):
+    out = agent(tmp_path, "start", "check the paper")  # no terminal, no --yes: pauses at the plan gate
+    session = _session_id(out.stdout)
+    assert out.returncode == 3 and any(r["session"] == session for r in json.loads(agent(tmp_path, "status", "--json").stdout))
+    gone = agent(tmp_path, "abandon", session)
+    assert gone.returncode == 0 and "abandoned" in gone.stdout
+    assert not any(r["session"] == session for r in json.loads(agent(tmp_path, "status", "--json").stdout))
+    assert "abandoned by the user" in next((tmp_path / "sessions").glob("*.md")).read_text()
+    assert agent(tmp_path, "abandon", session).returncode == 2  # no such session any more
