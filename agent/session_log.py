@@ -324,8 +324,30 @@ class SessionLog:
                         worked.append(line + " (95% intervals do not overlap)")
                     else:
                         didnt.append(line + (" (within the 95% intervals: no measurable gain)" if c["change"] > 0 else ""))
-            elif e["kind"] == "step" and e["step"] in ("sft", "dpo", "eval"):
-                worked.append(f"{e['step']}" + (f" {e['iteration']}" if e.get("iteration") is not None else "") + " finished")
+            elif e["kind"] == "step" and e["step"] == "eval" and not e.get("iteration"):  # DPO: the comparisons say it
+                figs = e["figures"]
+                line = "SFT: " + "; ".join(f"{m.replace('_', ' ')} {figs[m]}" for m in ("accuracy", "step_validity")
+                                           if m in figs)
+                if figs.get("first_errors") not in (None, "none"):
+                    line += f"; what goes wrong first: {figs['first_errors']}"
+                chance = any(d["kind"] == "decision" and d.get("gate") == "eval" and "at chance" in d.get("question", "")
+                             for d in ev)
+                (didnt if chance else worked).append(line + (" — at chance: the model answers no better than always "
+                                                             "giving the commonest label" if chance else ""))
+            elif e["kind"] == "step" and e["step"] == "pairs":
+                figs = e["figures"]
+                asked = next((d for d in ev if d["kind"] == "decision" and d.get("gate") == "pairs"
+                              and d.get("iteration") == e.get("iteration")), None)
+                line = (f"DPO iteration {e['iteration']} got {figs.get('pairs')} pairs from "
+                        f"{figs.get('problems_with_pairs')} problems")
+                if asked and asked["recommended"] != "proceed":
+                    didnt.append(line + f": too few to move the model (the gate recommended {asked['recommended']}, "
+                                        f"chose {asked['choice']})")
+                else:
+                    worked.append(line)
+            elif e["kind"] == "step" and e["step"] in ("sft", "dpo"):
+                worked.append(f"{e['step']}" + (f" {e['iteration']}" if e.get("iteration") is not None else "") +
+                              " trained" + (f": final loss {e['figures']['final_loss']}" if "final_loss" in e["figures"] else ""))
             elif e["kind"] == "failure":
                 didnt.append(e["text"])
         issues = [e["text"] for e in ev if e["kind"] in ("issue", "warning")]
