@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+TIMEOUT_S = 60.0  # one LLM call; past it the rules decide
 
 
 @dataclass
@@ -76,7 +77,7 @@ class LLM:
         self.settings = settings
         self.warn = warn
         self.client = OpenAI(base_url=settings.base_url, api_key=os.environ.get("OPENAI_API_KEY", "EMPTY"),
-                             timeout=60, max_retries=1)
+                             timeout=TIMEOUT_S, max_retries=1)
 
     def _model(self) -> str:
         return self.settings.model or self.client.models.list().data[0].id

@@ -274,3 +274,42 @@ def test_a_paused_session_can_be_abandoned_and_leaves_its_log(tmp_path):
     assert not any(r["session"] == session for r in json.loads(agent(tmp_path, "status", "--json").stdout))
     assert "abandoned by the user" in next((tmp_path / "sessions").glob("*.md")).read_text()
     assert agent(tmp_path, "abandon", session).returncode == 2  # no such session any more
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """An endpoint that answers 401 and echoes the Authorization header (as some proxies do), or never answers."""
+    slow = False
+
+    def do_POST(self):
+        if type(self).slow:
+            time.sleep(5)
+        body = json.dumps({"error": {"message": f"invalid key {self.headers.get('Authorization')}"}}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_an_llm_that_refuses_or_hangs_leaves_the_rules_in_charge_and_no_key_anywhere(tmp_path, monkeypatch, slow):
+    import agent.llm
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-echoed-secret-987654")
+    monkeypatch.setattr(agent.llm, "TIMEOUT_S", 1.0)
+    _Refusing.slow = slow
+    server = HTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.time()
+        session, code = Session(tmp_path, out=lambda *a: None).start(
+            "check the paper", Answerer(yes=True), LLMSettings(f"http://127.0.0.1:{server.server_port}/v1", "m"))
+    finally:
+        server.shutdown()
+    assert code == 0 and _values(tmp_path, session)["plan_source"] == "rules"
+    assert time.time() - started < 30  # a hung endpoint costs its time-out, not the session
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"sk-echoed-secret-987654" not in stored
+    assert b"LLM call failed" in stored  # the fallback is recorded
