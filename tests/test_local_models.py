@@ -72,3 +72,32 @@ def test_an_unset_max_length_comes_from_the_data_and_sft_runs(tmp_path, gpt2):
     assert summary["steps"] == 3 and (run.stage_dir("sft") / "model" / "config.json").is_file()
     assert json.loads((run.stage_dir("sft") / "model" / "sokrates_model.json").read_text())["trace_style"] == "plain"
     assert read_json(run.stage_dir("sft") / "summary.json")["examples"] == 24
+
+
+CHAT_TEMPLATE = ("{% for m in messages %}<|bos|>{{ m['role'] }}\n{{ m['content'] }}<|eos|>\n{% endfor %}"
+                 "{% if add_generation_prompt %}<|bos|>assistant\n{% if not enable_thinking %}(no thinking)\n{% endif %}"
+                 "{% endif %}")
+
+
+def test_a_qwen3_with_a_chat_template_and_sliding_window_trains_and_evaluates(tmp_path):
+    """Another architecture (Qwen3, grouped-query attention, a sliding window) whose tokenizer has a chat template
+    with a thinking switch: SFT trains on the templated prompt and evaluation samples with the same one."""
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    from sokrates.model import format_prompt, load_tokenizer
+    tok = build_tokenizer(TinyModelConfig())
+    tok.chat_template = CHAT_TEMPLATE
+    folder = tmp_path / "qwen"
+    Qwen3ForCausalLM(Qwen3Config(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                 num_attention_heads=4, num_key_value_heads=2, head_dim=8, max_position_embeddings=2048,
+                                 use_sliding_window=True, sliding_window=256, max_window_layers=1,
+                                 pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+                                 eos_token_id=tok.eos_token_id)).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    prompt = format_prompt(load_tokenizer(folder), "Premises: ...")
+    assert prompt.startswith("<|bos|>user\n") and prompt.endswith("assistant\n(no thinking)\n")
+    run = _run(tmp_path / "ws", folder)
+    assert run.data()["errors"] == 0
+    assert run.sft()["steps"] == 3
+    result = run.evaluate(0)
+    assert result["n_problems"] == 4 and 0.0 <= result["accuracy"]["value"] <= 1.0
