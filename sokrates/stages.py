@@ -46,11 +46,17 @@ def _fingerprints(out_dir: Path, inputs: list) -> dict:
 
 
 def done_summary(out_dir: str | Path, name: str, config: dict, inputs: list) -> dict | None:
-    """The stored summary when the step is complete and current, else None."""
+    """The stored summary when the step is complete and current, else None. A damaged manifest (manifests are written
+    atomically, so only something outside the pipeline damages one) means "not done": the step runs again."""
     path = manifest_path(out_dir, name)
     if not path.is_file():
         return None
-    m = read_json(path)
+    try:
+        m = read_json(path)
+    except DataError:
+        return None
+    if not isinstance(m, dict):
+        return None
     if m.get("status") != "done" or m.get("config_hash") != config_hash(config):
         return None
     if m.get("inputs") != _fingerprints(Path(out_dir), inputs):

@@ -94,3 +94,19 @@ def test_a_step_running_in_another_process_is_a_clear_error_not_a_second_writer(
     holder.join(30)
     assert ran == []
     assert run_step(tmp_path / "sft", "sft", {}, [], [], lambda: ran.append(1) or {"ok": 1}, log=lambda m: None) == {"ok": 1}
+
+
+def test_a_damaged_manifest_means_the_step_runs_again(tmp_path):
+    from sokrates.stages import manifest_path, run_step
+    calls = []
+
+    def step():
+        calls.append(1)
+        (tmp_path / "out.txt").write_text("x")
+        return {"n": len(calls)}
+    assert run_step(tmp_path, "s", {"a": 1}, [], [tmp_path / "out.txt"], step, log=lambda m: None) == {"n": 1}
+    assert run_step(tmp_path, "s", {"a": 1}, [], [tmp_path / "out.txt"], step, log=lambda m: None) == {"n": 1}  # skipped
+    for damage in ("{half a manifest", "[1, 2]", "\xff\xfe"):
+        manifest_path(tmp_path, "s").write_text(damage, encoding="latin-1")
+        assert run_step(tmp_path, "s", {"a": 1}, [], [tmp_path / "out.txt"], step, log=lambda m: None)["n"] == len(calls)
+    assert len(calls) == 4
