@@ -148,6 +148,9 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         notes.append(f"new run {rid}" + (f" with sample.temperature={intent.temperature}" if overrides else ""))
         return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
     rid = intent.run_id or run_id or (existing[-1] if existing else "run1")
+    if len(existing) > 1 and not (intent.run_id or run_id):  # the goal names no run: say which one, not silently
+        notes.append(f"{rid} is the most recently changed of {len(existing)} runs ({', '.join(existing)}); name another "
+                     "with --run-id")
     run = Run.open(workspace, rid) if rid in existing else Run(workspace, replace(new_run_config or LoopConfig(), run_id=rid))
     if intent.temperature is not None:
         overrides["sample.temperature"] = intent.temperature

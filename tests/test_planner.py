@@ -69,3 +69,11 @@ def test_questions_are_answered_not_trained(tmp_path):
         plan = plan_goal(goal, ws)
         assert _steps(plan) == [f"answer{iteration}" if iteration is not None else "answer"], goal
         assert plan.steps[0].get("other") == other and plan.steps[0]["question"] == goal
+
+
+def test_a_goal_that_names_no_run_says_which_of_several_it_takes(tmp_path):
+    ws = _workspace(tmp_path, 1)
+    Run(ws, LoopConfig(run_id="run2"), log=lambda m: None).save_config()
+    plan = plan_goal("evaluate iteration 0", ws)
+    assert plan.run_id == "run2" and any("most recently changed of 2 runs" in n and "--run-id" in n for n in plan.notes)
+    assert not any("most recently" in n for n in plan_goal("evaluate iteration 0", ws, run_id="run1").notes)
