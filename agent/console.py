@@ -8,12 +8,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
@@ -118,10 +119,9 @@ class Terminal:
             self.print(Text.assemble((f"{now} ", "dim"), ("✓ ", "green"), (e["label"], "bold"),
                                      f" done in {e['seconds']:.1f} s" + (f": {figures}" if figures else "")))
         elif e["event"] == "answer":
-            import re
             self.print(Text.assemble(("? ", "cyan"), (e["question"], "bold")))
             for line in e["lines"]:
-                self.print(Text("  " + re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)))
+                self.print(Text("  " + LINK.sub(r"\1", line)))
         elif e["event"] == "failed":
             self._unspin()
             self.print(Text.assemble((f"{now} ", "dim"), ("✗ ", "red"), (e["label"], "bold"),
@@ -171,7 +171,6 @@ class Terminal:
             options.add_row(Text(f"{mark} {o}", style="bold green" if o == q["recommended"] else ""),
                             Text(q.get("explain", {}).get(o, ""), style="dim"))
         body += [Text("options", style="dim"), options]
-        from rich.console import Group
         self.print(Panel(Group(*body), title=f"{q['gate']} gate", title_align="left", expand=False))
 
     def answered(self, q: dict, answer: dict) -> None:
@@ -201,7 +200,9 @@ def _last_line(path: Path | None) -> dict:
         return {}
 
 
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
 def render_markdown(text: str, console: Console | None = None) -> None:
-    """A Markdown log for a terminal: links reduced to their text (rich renders them without their targets)."""
-    import re
-    (console or Console()).print(Markdown(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)))
+    """A Markdown log for a terminal: links reduced to their text."""
+    (console or Console()).print(Markdown(LINK.sub(r"\1", text)))
