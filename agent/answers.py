@@ -8,42 +8,45 @@ import os
 from pathlib import Path
 
 from sokrates.io import read_json
+from sokrates.loop import stage_name
 from sokrates.metrics import format_rate, intervals_overlap
 
 METRICS = ("accuracy", "step_validity", "trace_validity")
 
 
-def _stage(k: int) -> str:
-    return "sft" if k == 0 else f"dpo_iter{k}"
-
-
-def _name(k: int) -> str:
+def stage_label(k: int) -> str:
     return "SFT" if k == 0 else f"DPO iteration {k}"
+
+
+
+def evaluated(run_dir: Path) -> list[int]:
+    """The iterations of a run that have an evaluation summary (0 = SFT), in order."""
+    return [k for k in range(0, 50) if (run_dir / stage_name(k) / "eval" / "summary.json").is_file()]
 
 
 def answer(question: str, run_dir: Path, iteration: int | None, other: int | None, log_dir: Path) -> list[str]:
     """Lines of an answer (Markdown, numbers linked relative to `log_dir`); the iteration asked about defaults to
     the last evaluated one, compared with the one before it (or with `other`)."""
-    evaluated = [k for k in range(0, 50) if (run_dir / _stage(k) / "eval" / "summary.json").is_file()]
-    if not evaluated:
+    done = evaluated(run_dir)
+    if not done:
         return [f"Nothing is evaluated in {run_dir.name} yet: there is no evidence to answer from. Run the loop first."]
-    k = iteration if iteration in evaluated else evaluated[-1]
-    base = other if other in evaluated and other != k else max([e for e in evaluated if e < k], default=None)
+    k = iteration if iteration in done else done[-1]
+    base = other if other in done and other != k else max([e for e in done if e < k], default=None)
     link = _linker(log_dir)
     lines = []
-    summary_path = run_dir / _stage(k) / "eval" / "summary.json"
+    summary_path = run_dir / stage_name(k) / "eval" / "summary.json"
     summary = read_json(summary_path)
     if base is not None:
-        before_path = run_dir / _stage(base) / "eval" / "summary.json"
+        before_path = run_dir / stage_name(base) / "eval" / "summary.json"
         before = read_json(before_path)
         for m in METRICS:
             same = intervals_overlap(before[m], summary[m])
-            lines.append(f"{m.replace('_', ' ')}: {format_rate(before[m], link(before_path, m))} ({_name(base)}) → "
-                         f"{format_rate(summary[m], link(summary_path, m))} ({_name(k)})"
+            lines.append(f"{m.replace('_', ' ')}: {format_rate(before[m], link(before_path, m))} ({stage_label(base)}) → "
+                         f"{format_rate(summary[m], link(summary_path, m))} ({stage_label(k)})"
                          + ("; the 95% intervals overlap: no measurable change" if same else
                             "; the 95% intervals do not overlap"))
     else:
-        lines += [f"{m.replace('_', ' ')} after {_name(k)}: {format_rate(summary[m], link(summary_path, m))}"
+        lines += [f"{m.replace('_', ' ')} after {stage_label(k)}: {format_rate(summary[m], link(summary_path, m))}"
                   for m in METRICS]
     lines += _pairs(run_dir, k, link) + _check(run_dir, k, link) + _first_errors(summary, summary_path, k, link)
     q = question.lower()
@@ -62,7 +65,7 @@ def _linker(log_dir: Path):
 
 
 def _pairs(run_dir: Path, k: int, link) -> list[str]:
-    path = run_dir / _stage(k) / "pairs.json"
+    path = run_dir / stage_name(k) / "pairs.json"
     if k == 0 or not path.is_file():
         return []
     p = read_json(path)
@@ -77,7 +80,7 @@ def _pairs(run_dir: Path, k: int, link) -> list[str]:
 
 
 def _check(run_dir: Path, k: int, link) -> list[str]:
-    path = run_dir / _stage(k) / "check.json"
+    path = run_dir / stage_name(k) / "check.json"
     if k == 0 or not path.is_file():
         return []
     c = read_json(path)
@@ -96,5 +99,5 @@ def _first_errors(summary: dict, path: Path, k: int, link) -> list[str]:
         return []
     ln = link(path)
     causes = ", ".join(f"{cause} ({ln(f'diagnosis.first_error_causes.{cause}', n)})" for cause, n in top)
-    return [f"what goes wrong first in {_name(k)}'s traces: {causes}; local step validity "
+    return [f"what goes wrong first in {stage_label(k)}'s traces: {causes}; local step validity "
             f"{format_rate(d['local_step_validity'], link(path, 'diagnosis.local_step_validity'))}"]

@@ -24,7 +24,7 @@ VERBOSE = typer.Option(False, "--verbose", "-v", help="Show library output (warn
 def _session(workspace: Path, verbose: bool = False):
     from .console import Terminal
     from .session import Session
-    return Session(workspace, terminal=Terminal(verbose=verbose), verbose=verbose)
+    return Session(workspace, terminal=Terminal(), verbose=verbose)
 
 
 @app.command()

@@ -90,10 +90,9 @@ class Terminal:
     """Where the session's own output goes: a rich Console on a copy of the terminal's stdout, so it stays visible
     while a step's library output is redirected to its log file."""
 
-    def __init__(self, file=None, verbose: bool = False):
+    def __init__(self, file=None):
         self.console = Console(file=file or os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1),
                                highlight=False)
-        self.verbose = verbose
         self._status = None
         self._stop = threading.Event()
 
@@ -112,9 +111,9 @@ class Terminal:
         if e["event"] == "start":
             self.print(Text.assemble((f"{now} ", "dim"), ("▶ ", "cyan"), (e["label"], "bold"),
                                      (f"  log: {e['log']}", "dim")))
-            self._spin(e)
+            self._start_spinner(e)
         elif e["event"] == "end":
-            self._unspin()
+            self.stop_spinner()
             figures = _figures(e.get("result"))
             self.print(Text.assemble((f"{now} ", "dim"), ("✓ ", "green"), (e["label"], "bold"),
                                      f" done in {e['seconds']:.1f} s" + (f": {figures}" if figures else "")))
@@ -123,11 +122,11 @@ class Terminal:
             for line in e["lines"]:
                 self.print(Text("  " + LINK.sub(r"\1", line)))
         elif e["event"] == "failed":
-            self._unspin()
+            self.stop_spinner()
             self.print(Text.assemble((f"{now} ", "dim"), ("✗ ", "red"), (e["label"], "bold"),
                                      f" failed after {e['seconds']:.1f} s: {e['error']}", (f"  log: {e['log']}", "dim")))
 
-    def _spin(self, e: dict) -> None:
+    def _start_spinner(self, e: dict) -> None:
         """While a step runs on a terminal: a spinner with the elapsed time and its latest training figures."""
         if not self.console.is_terminal:
             return
@@ -145,7 +144,7 @@ class Terminal:
                 self._status.update(f"{e['label']}  {time.time() - started:.0f} s" + (f"  ({detail})" if detail else ""))
         threading.Thread(target=update, daemon=True).start()
 
-    def _unspin(self) -> None:
+    def stop_spinner(self) -> None:
         self._stop.set()
         if self._status is not None:
             self._status.stop()

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from sokrates.io import read_json, read_jsonl
+from sokrates.loop import stage_name
 from sokrates.metrics import format_rate
 
 OPTIONS = {
@@ -76,7 +77,7 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     """The interrupt payload: gate name, question, evidence, warnings, examples, options, recommendation."""
     q = {"gate": name, "options": list(OPTIONS[name]), "evidence": {}, "warnings": [], "examples": []}
     k = detail.get("iteration")
-    stage = run_dir / f"dpo_iter{k}" if k else run_dir / "sft"
+    stage = run_dir / stage_name(k)
     if name == "plan":
         q["question"] = f"Run this plan for the goal {state['goal']!r} on run {state['run_id']}?"
         q["evidence"] = {"steps": [_step_label(s) for s in state["plan"]], "notes": state.get("plan_notes", []),

@@ -11,7 +11,7 @@ from pathlib import Path
 from langgraph.types import interrupt
 
 from sokrates.io import read_json, write_json
-from sokrates.loop import LoopConfig, Run
+from sokrates.loop import LoopConfig, Run, stage_name
 from sokrates.metrics import intervals_overlap
 
 from . import gates
@@ -48,18 +48,13 @@ def _location(err: BaseException) -> str:
     return f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} in {f.name}" if f else "unknown"
 
 
-def _stage_of(step: dict) -> str:
-    k = step.get("iteration")
-    return {"data": "data", "sft": "sft"}.get(step["step"]) or ("sft" if not k else f"dpo_iter{k}")
-
-
 def _execute(state: dict, work) -> dict:
     """Run one plan step; on success advance the cursor, on error record the failure for its gate. The terminal
     hears of its start and end (console.emit); the step's library output goes to
     runs/<run>/logs/<step>.log (all of it on the terminal with -v)."""
     from langgraph.config import get_config
 
-    from .console import emit as write, quiet
+    from .console import emit, quiet
     step = current(state)
     log = log_of(state)
     key = f"{step['step']}:{step.get('iteration', '')}"
@@ -72,8 +67,9 @@ def _execute(state: dict, work) -> dict:
     except RuntimeError:  # called outside a graph (tests call nodes directly)
         verbose = False
     started = time.time()
-    write({"event": "start", "label": label, "log": shown,
-           "metrics": str(run_dir / _stage_of(step) / "metrics.jsonl") if step["step"] in ("sft", "dpo") else None})
+    emit({"event": "start", "label": label, "log": shown,
+          "metrics": str(run_dir / stage_name(step.get("iteration")) / "metrics.jsonl") if step["step"] in ("sft", "dpo")
+          else None})
     try:
         with quiet(step_log, verbose):
             result, gate = work(open_run(state), step)
@@ -83,10 +79,10 @@ def _execute(state: dict, work) -> dict:
         failure = {"step": step, "error": redact_secrets(f"{type(err).__name__}: {err}"),  # errors may echo a key
                    "location": _location(err), "attempts": attempts, "tried": state.get("tried", {}).get(key, [])}
         log.failure(failure)
-        write({"event": "failed", "label": label, "seconds": time.time() - started, "error": failure["error"],
+        emit({"event": "failed", "label": label, "seconds": time.time() - started, "error": failure["error"],
                "log": shown})
         return {"failure": failure, "attempts": {**state.get("attempts", {}), key: attempts}}
-    write({"event": "end", "label": label, "seconds": time.time() - started, "result": result})
+    emit({"event": "end", "label": label, "seconds": time.time() - started, "result": result})
     return {"cursor": state["cursor"] + 1, "failure": None, "gate": gate,
             "results": {**state.get("results", {}), key: result}}
 
@@ -214,7 +210,7 @@ def claims(state: dict) -> dict:
                     if c["status"] != "verified"]
         result = {"drafts": [str(d) for d in drafts], **summary}
         evals = max((int(k.split(":")[1]) for k in state.get("results", {}) if k.startswith("eval:")), default=None)
-        after = "draft" if evals is None else ("sft" if evals == 0 else f"dpo_iter{evals}")
+        after = "draft" if evals is None else stage_name(evals)
         result["report"] = str(run.dir / "claims" / f"after_{after}.json")
         write_json(result["report"], {**summary, "drafts": result["drafts"]})  # one file per check: the log links to it
         return result, ({"name": "claims", "failed": failed, "summary": summary, "problems": problems} if failed else None)

@@ -166,9 +166,10 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
             overrides["sft.learning_rate"] = intent.learning_rate
         lr = f" and learning rate {intent.learning_rate:g}" if intent.learning_rate else ""
         notes.append(f"SFT of {rid} again with {epochs:g} epochs (was {run.cfg.sft.epochs:g}){lr}")
-        if evaluated_iterations(run) >= 1:
+        done = evaluated_iterations(run)
+        if done >= 1:
             notes.append("the DPO iterations built on the old SFT model are out of date: redo them after this")
-        steps = ([{"step": "data"}] if evaluated_iterations(run) < 0 else []) + [{"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER
+        steps = ([{"step": "data"}] if done < 0 else []) + [{"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER
         return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
     if intent.action == "next_iteration":
         intent = intent.model_copy(update={"action": "run_iteration", "iteration": max(evaluated_iterations(run), 0) + 1})

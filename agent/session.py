@@ -141,7 +141,7 @@ class Session:
                     self.app.invoke(payload, cfg, durability="sync")
             except KeyboardInterrupt:
                 if self.terminal is not None:
-                    self.terminal._unspin()
+                    self.terminal.stop_spinner()
                 return self._interrupted(session)
             finally:
                 graph.prune(self.saver, session)

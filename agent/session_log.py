@@ -141,10 +141,11 @@ class SessionLog:
         self._add("plan", text=f"plan ({source}): " + " → ".join(labels), notes=notes)
 
     def step_done(self, step: dict, result: dict, wall_s: float) -> None:
+        from sokrates.loop import stage_name
         run = self.record.get("run")
         k = step.get("iteration")
         figures, links = {}, []
-        stage = self.workspace / "runs" / (run or "") / ("sft" if not k else f"dpo_iter{k}")
+        stage = self.workspace / "runs" / (run or "") / stage_name(k)
         source = {"eval": stage / "eval" / "summary.json", "check": stage / "check.json", "sft": stage / "summary.json",
                   "dpo": stage / "summary.json", "pairs": stage / "pairs.json",
                   "data": self.workspace / "runs" / (run or "") / "data" / "check.json",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sokrates.io import read_json
+from sokrates.loop import stage_name
 from sokrates.metrics import format_rate
 
+from .answers import evaluated, stage_label
 from .session_log import SessionLog
 
 
@@ -16,20 +18,18 @@ def session_summary(workspace: Path, session: str, values: dict, timings: list |
     if timings:
         lines.append("steps: " + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in timings))
     run_dir = Path(workspace) / "runs" / str(values.get("run_id"))
-    evals = sorted((int(p.parent.parent.name.removeprefix("dpo_iter") or 0) if p.parent.parent.name != "sft" else 0, p)
-                   for p in run_dir.glob("*/eval/summary.json"))
-    if evals:
-        first, last = read_json(evals[0][1]), read_json(evals[-1][1])
-        stage = lambda k: "SFT" if k == 0 else f"DPO iteration {k}"  # noqa: E731
+    done = evaluated(run_dir)
+    if done:
+        first, last = (read_json(run_dir / stage_name(k) / "eval" / "summary.json") for k in (done[0], done[-1]))
         for metric in ("accuracy", "step_validity", "trace_validity"):
             if metric in first:
-                change = (f"{format_rate(first[metric])} ({stage(evals[0][0])}) -> {format_rate(last[metric])} "
-                          f"({stage(evals[-1][0])})") if len(evals) > 1 else f"{format_rate(first[metric])} ({stage(evals[0][0])})"
+                change = f"{format_rate(first[metric])} ({stage_label(done[0])})"
+                if len(done) > 1:
+                    change += f" -> {format_rate(last[metric])} ({stage_label(done[-1])})"
                 lines.append(f"{metric.replace('_', ' ')}: {change}")
-    pairs = sorted(run_dir.glob("dpo_iter*/pairs.json"))
+    pairs = [(p.parent.name.removeprefix("dpo_iter"), read_json(p)) for p in sorted(run_dir.glob("dpo_iter*/pairs.json"))]
     if pairs:
-        lines.append("pairs: " + ", ".join(f"{p.parent.name.removeprefix('dpo_iter')}: {read_json(p)['pairs']} from "
-                                           f"{read_json(p)['problems_with_pairs']} problems" for p in pairs))
+        lines.append("pairs: " + ", ".join(f"{k}: {r['pairs']} from {r['problems_with_pairs']} problems" for k, r in pairs))
     log = SessionLog.open(Path(workspace), session).path
     lines.append(f"log: {log}")
     for extra in (Path(workspace) / "paper" / "results.md", *sorted(log.parent.glob(f"{log.stem}*.png"))):

@@ -60,21 +60,22 @@ def main() -> None:
     run.save_config()
     run.update({key: yaml.safe_load(value) for key, _, value in (item.partition("=") for item in args.set)})
     times = {}
-    run.base_model()
-    run.data()
-    held_out = read_problems(run.test_file)[-args.curve_problems:]  # not the problems decision accuracy reads below
-    curve = Curve(held_out, "solve_compact" if run.cfg.model is None else model_template(run.base_model_dir),
-                  run.cfg.sft.trace_style, args.curve_every, args.max_train_s)
-    for name, step in (("init", run.base_model), ("data", run.data), ("sft", lambda: run.sft((curve,))),
-                       ("eval", lambda: run.evaluate(0))):
+
+    def timed(name, step):
         started = time.time()
         result = step()
         times[name] = round(time.time() - started, 1)
+        return result
+    timed("init", run.base_model)
+    timed("data", run.data)
+    test = read_problems(run.test_file)
+    held_out = test[-args.curve_problems:]  # not the problems decision accuracy reads below
+    curve = Curve(held_out, model_template(run.base_model_dir), run.cfg.sft.trace_style, args.curve_every,
+                  args.max_train_s)
+    timed("sft", lambda: run.sft((curve,)))
+    result = timed("eval", lambda: run.evaluate(0))
     sft = json.loads((run.stage_dir("sft") / "summary.json").read_text())
-    problems = read_problems(run.test_file)[: args.decision_problems]
-    started = time.time()
-    decisions = decision_accuracy(run.model_of(0), problems)
-    times["decisions"] = round(time.time() - started, 1)
+    decisions = timed("decisions", lambda: decision_accuracy(run.model_of(0), test[: args.decision_problems]))
     out = {"set": args.set, "steps": sft["steps"], "final_loss": sft["final_loss"], "times_s": times, "curve": curve.points,
            **{m: result[m] for m in ("accuracy", "step_validity", "trace_validity")},
            "by_hops_step_validity": {h: v["step_validity"]["value"] for h, v in result["by_hops"].items()},

@@ -19,6 +19,11 @@ from .stages import run_step
 from .training import DPOSettings, SFTSettings, run_dpo, run_sft
 
 
+def stage_name(iteration: int | None) -> str:
+    """The stage folder of an iteration: `sft` for 0 (or none), `dpo_iterK` after K DPO iterations."""
+    return f"dpo_iter{iteration}" if iteration else "sft"
+
+
 @dataclass
 class DataSettings:
     n_train: int = 4000
@@ -133,7 +138,7 @@ class Run:
 
     def model_of(self, iteration: int) -> Path:
         """The model after `iteration` DPO iterations (0: the SFT model)."""
-        return self.stage_dir("sft" if iteration == 0 else f"dpo_iter{iteration}") / "model"
+        return self.stage_dir(stage_name(iteration)) / "model"
 
     def trained_model(self, iteration: int) -> Path:
         """model_of(iteration), refusing with the step to run when it has not been trained yet."""

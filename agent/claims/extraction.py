@@ -34,10 +34,6 @@ class Claim:
     rule: str = ""
     extra: dict = field(default_factory=dict)
 
-    @property
-    def context(self) -> str:
-        return self.sentence
-
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 NUMBER = re.compile(rf"(?<![\w.,])(?P<sign>[+\-−])?(?P<num>{_NUM})"
@@ -159,7 +155,6 @@ def cell(text: str, file: str, line: int, row: str, columns: list[str], caption:
     for c in claims:
         link = next((url for a, b, url in spans if a <= c.pos < b), None)
         c.link = link if link and "#" in link else None
-        c.extra["cell"] = plain
     return claims
 
 

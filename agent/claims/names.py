@@ -96,12 +96,6 @@ def words(text: str) -> list[str]:
     return [w for _, w in positioned(text)]
 
 
-def stage_of(names) -> str | None:
-    """The stage a set of words names: `sft`, `iterK`, or None."""
-    found = [w for w in names if is_stage(w)]
-    return found[-1] if found else None
-
-
 def is_stage(word: str) -> bool:
     """sft, iterK, or dpo (some DPO stage, as a table row "DPO" or "SFT+DPO" names it)."""
     return word in ("sft", "dpo") or bool(re.fullmatch(r"iter\d+", word))

@@ -266,19 +266,23 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
         if near and other:
             chosen = [near[0], other[0]]
             claim.extra["explicit_pair"] = True  # "X, 3.6x slower than vLLM": no other pair may stand in
-            return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
+            return [_value_and_source(c) for c in chosen]
     following = sorted((c for c in values if c.pos > claim.pos), key=lambda c: c.pos)[:2]
     if len(following) == 2 and "(" in claim.sentence[claim.pos:following[0].pos] and re.fullmatch(
             r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos]):
-        return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}")
-                for c in following]  # "by 57.5 points (98.7 vs. 41.2)"
+        return [_value_and_source(c) for c in following]  # "by 57.5 points (98.7 vs. 41.2)"
     before = [c for c in values if c.pos < claim.pos][-2:]
     chosen = before if len(before) == 2 else values[:2]
     if chosen[0].kind != chosen[1].kind:
         return None
     if re.search(r";|,\s*(?:and|while|but)\b", claim.sentence[chosen[1].pos:claim.pos]):
         claim.extra["loose_pair"] = True  # the pair stands in another clause: a disagreement is not a mismatch
-    return [(c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}") for c in chosen]
+    return [_value_and_source(c) for c in chosen]
+
+
+def _value_and_source(c: Claim) -> tuple[float, str]:
+    """A number of the sentence and where it comes from: its bound source, else the text itself."""
+    return c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}"
 
 
 def _named_pair(claim: Claim, index: MetricsIndex):
