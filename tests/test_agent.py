@@ -116,7 +116,22 @@ def test_killed_mid_step_resumes_without_rerunning_finished_steps(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] <= 3
 
 
-class _FakeLLM(BaseHTTPRequestHandler):
+class _JSONHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP handler that answers with JSON."""
+
+    def reply(self, code: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class _FakeLLM(_JSONHandler):
     """A minimal OpenAI-compatible server: the answers are queued by the test."""
     answers: list[str] = []
     requests: list[dict] = []
@@ -128,15 +143,7 @@ class _FakeLLM(BaseHTTPRequestHandler):
         payload = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.reply(200, payload)
 
 
 @pytest.fixture
@@ -276,22 +283,14 @@ def test_a_paused_session_can_be_abandoned_and_leaves_its_log(tmp_path):
     assert agent(tmp_path, "abandon", session).returncode == 2  # no such session any more
 
 
-class _Refusing(BaseHTTPRequestHandler):
+class _Refusing(_JSONHandler):
     """An endpoint that answers 401 and echoes the Authorization header (as some proxies do), or never answers."""
     slow = False
 
     def do_POST(self):
         if type(self).slow:
             time.sleep(5)
-        body = json.dumps({"error": {"message": f"invalid key {self.headers.get('Authorization')}"}}).encode()
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(401, {"error": {"message": f"invalid key {self.headers.get('Authorization')}"}})
 
 
 @pytest.mark.parametrize("slow", [False, True])

@@ -172,6 +172,17 @@ def aggregate_layout(root: Path) -> None:
     _write(base / "train" / "sft_summary.json", {"final_loss": 0.318, "wall_s": 5423, "examples": 14346})
 
 
+def _aggregate_cells(d: Draft, method: str, stage: str, planted: dict) -> list[str]:
+    """One row of an aggregate table (accuracy and step validity on PrOntoQA, then FOLIO), in percent; `planted` maps
+    (dataset, stage, metric) to a wrong (text, source, kind) written in that cell instead."""
+    cells = []
+    for ds in ("prontoqa", "folio"):
+        for metric in ("accuracy", "step_validity"):
+            wrong = planted.get((ds, stage, metric))
+            cells.append(d.bad(*wrong) if wrong else d.ok(pct(AGG[ds][method][stage][metric])))
+    return cells
+
+
 def aggregate_latex() -> Draft:
     d = Draft("aggregate.tex")
     a = AGG
@@ -189,19 +200,11 @@ def aggregate_latex() -> Draft:
     ]
     rows = [("CoT baseline", "cot_baseline", "final"), ("SOKRATES (SFT)", "sokrates", "sft"),
             ("+ DPO iter1", "sokrates", "dpo_iter1"), ("+ DPO iter3", "sokrates", "dpo_iter3")]
+    planted = {("folio", "dpo_iter1", "step_validity"): (pct(a["prontoqa"]["sokrates"]["dpo_iter1"]["step_validity"]),
+                                                       "folio", "wrong column group"),
+               ("prontoqa", "dpo_iter3", "accuracy"): ("98.4", "prontoqa", "wrong rounding")}
     for label, method, stage in rows:
-        cells = []
-        for ds in ("prontoqa", "folio"):
-            for metric in ("accuracy", "step_validity"):
-                v = a[ds][method][stage][metric]
-                if (ds, method, stage, metric) == ("folio", "sokrates", "dpo_iter1", "step_validity"):
-                    cells.append(d.bad(pct(a["prontoqa"]["sokrates"]["dpo_iter1"]["step_validity"]), "folio",
-                                       "wrong column group"))
-                elif (ds, stage, metric) == ("prontoqa", "dpo_iter3", "accuracy"):
-                    cells.append(d.bad("98.4", "prontoqa", "wrong rounding"))
-                else:
-                    cells.append(d.ok(pct(v)))
-        d.parts.append(f"{label} & " + " & ".join(cells) + " \\\\\n")
+        d.parts.append(f"{label} & " + " & ".join(_aggregate_cells(d, method, stage, planted)) + " \\\\\n")
     d.parts.append("\\bottomrule\n\\end{tabular}\n\\end{table*}\n")
     return d
 
@@ -362,16 +365,9 @@ def aggregate_readme() -> Draft:
                 "|---|---|---|---|---|\n"]
     rows = [("CoT baseline", "cot_baseline", "final"), ("SOKRATES SFT", "sokrates", "sft"),
             ("SOKRATES + DPO iter1", "sokrates", "dpo_iter1"), ("SOKRATES + DPO iter3", "sokrates", "dpo_iter3")]
+    planted = {("folio", "sft", "accuracy"): (pct(a["folio"]["cot_baseline"]["final"]["accuracy"]), "folio", "wrong row")}
     for label, method, stage in rows:
-        cells = []
-        for ds in ("prontoqa", "folio"):
-            for metric in ("accuracy", "step_validity"):
-                v = a[ds][method][stage][metric]
-                if (ds, stage, metric) == ("folio", "sft", "accuracy"):
-                    cells.append(d.bad(pct(a["folio"]["cot_baseline"]["final"]["accuracy"]), "folio", "wrong row"))
-                else:
-                    cells.append(d.ok(pct(v)))
-        d.parts.append(f"| {label} | " + " | ".join(cells) + " |\n")
+        d.parts.append(f"| {label} | " + " | ".join(_aggregate_cells(d, method, stage, planted)) + " |\n")
     d.parts += [
         f"\nOn PrOntoQA, step validity improves by {d.ok('71.4')} points from SFT to DPO iteration 3 (from "
         f"{d.ok('27.3%')} to {d.ok('98.7%')}). The CoT baseline stays at {d.ok('87.4%')} accuracy on PrOntoQA and "
