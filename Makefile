@@ -14,7 +14,7 @@ PIP := .venv/bin/pip
 install: .venv/installed
 
 demo: install
-	.venv/bin/sokrates-agent start "run iteration 2" --yes --decisions sessions/demo-decisions.json --workspace workspace
+	.venv/bin/sokrates-agent start "run iteration 2" --yes --decisions sessions/demo-decisions.json --config checkpoints/demo.yaml --workspace workspace
 
 test: install
 	$(PY) -m pytest -q

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from sokrates.io import read_json, read_jsonl
-from sokrates.loop import stage_name
+from sokrates.loop import Run, stage_name
 from sokrates.metrics import format_rate
 
 OPTIONS = {
@@ -53,7 +53,6 @@ def _diagnosis(summary: dict) -> dict:
 
 def explain(run_dir: Path) -> dict:
     """What each option does, in the run's own numbers ("retrain: SFT again with 12 epochs instead of 6")."""
-    from sokrates.loop import Run
     try:
         cfg = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg
     except Exception:  # noqa: BLE001 - before the run exists (the plan gate) the options speak in general terms
@@ -112,7 +111,6 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         if report["pairs"] and not 0.2 <= share <= 0.8:
             q["warnings"].append(f"pairs are unbalanced: {share:.0%} have gold label True")
         from sokrates.pairs import pairs_verdict
-        from sokrates.loop import Run
         cfg = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg
         enough, why = pairs_verdict(report, cfg.dpo.batch_size, cfg.dpo.epochs)
         q["evidence"]["rule"] = why
@@ -147,6 +145,13 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
             q["evidence"]["majority_label_share"] = format_rate(summary["majority_label_share"])
             q["warnings"].append("the SFT model is at chance: sampling and DPO from it are unlikely to help")
             q["recommended"] = "retrain" if _tries(state, "eval", 0, "retrain") < MAX_RETRAINS else "stop"
+            checkpoint = (Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg.sft_checkpoint
+                          if (run_dir / "config.yaml").is_file() else None)
+            if checkpoint:  # a shipped checkpoint is copied, not trained: retraining would change nothing
+                q["options"].remove("retrain")
+                q["recommended"] = "stop"
+                q["warnings"].append(f"SFT is the shipped checkpoint {checkpoint}: to retrain, set "
+                                     "sft_checkpoint: null in the run's config.yaml")
         else:
             q["options"].remove("retrain")
     elif name == "claims":

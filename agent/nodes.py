@@ -135,7 +135,8 @@ def sft(state: dict) -> dict:
     def work(run: Run, step: dict):
         run.base_model()
         s = run.sft()
-        return {k: s.get(k) for k in ("examples", "steps", "first_loss", "final_loss", "wall_s", "model")}, None
+        return {k: s.get(k) for k in ("examples", "steps", "first_loss", "final_loss", "wall_s", "model", "from_checkpoint")
+                if s.get(k) is not None}, None
     return _execute(state, work)
 
 

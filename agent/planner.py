@@ -3,6 +3,8 @@ with pydantic), and the intent becomes a plan from the workspace's real state: w
 which iterations have been evaluated. The plan is a list of typed steps; the graph runs nothing else."""
 from __future__ import annotations
 
+import json
+
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -109,6 +111,18 @@ def evaluated_iterations(run: Run) -> int:
     return k
 
 
+def checkpoint_note(name: str) -> str:
+    """What the plan and the session log say when SFT is a shipped checkpoint, not trained in this run."""
+    from sokrates.model import CHECKPOINT_FILE, checkpoint_dir
+    path = checkpoint_dir(name)
+    record = json.loads((path / CHECKPOINT_FILE).read_text())
+    sv = record.get("eval_greedy_test300", {}).get("step_validity", {}).get("value")
+    return (f"SFT is not trained in this session: the run starts from the shipped checkpoint {path.name} "
+            f"({record.get('steps')} SFT steps on {record['data']['n_train']:,} problems, made with `{record['command']}`, "
+            f"sha256 {record['sha256'][:12]}…" + (f", step validity {sv:.3f} when made" if sv is not None else "") +
+            f"; {path / CHECKPOINT_FILE}); set sft_checkpoint: null to train SFT from scratch")
+
+
 PAPER = [{"step": "paper"}, {"step": "claims"}]  # after each evaluation: refresh the tables, check the claims
 
 
@@ -123,6 +137,8 @@ def _build_up_to(run: Run, target: int, notes: list[str]) -> list[dict]:
         steps += [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER
         if target >= 1:
             notes.append("no SFT model yet: the plan builds the data and the SFT model first")
+        if run.cfg.sft_checkpoint:
+            notes.append(checkpoint_note(run.cfg.sft_checkpoint))
     if target - 1 > max(done, 0):
         missing = ", ".join(str(i) for i in range(max(done, 0) + 1, target))
         notes.append(f"iteration {target} needs iteration(s) {missing} first: they are in the plan")

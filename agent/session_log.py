@@ -157,7 +157,7 @@ class SessionLog:
         if step["step"] in ("eval", "check") and rel:
             figures.update(_diagnosis_figures(read_json(source), rel))
         for key in ("final_loss", "pairs", "examples", "train", "test", "errors", "n_samples", "verdict",
-                    "problems_with_pairs", "verified", "mismatch", "unsupported"):
+                    "problems_with_pairs", "verified", "mismatch", "unsupported", "from_checkpoint"):
             if key in result and result[key] is not None:
                 value = round(result[key], 4) if isinstance(result[key], float) else result[key]
                 figures[key] = f"[{value}]({rel}#{key})" if rel and isinstance(value, (int, float)) else value
@@ -346,6 +346,9 @@ class SessionLog:
                                         f"chose {asked['choice']})")
                 else:
                     worked.append(line)
+            elif e["kind"] == "step" and e["step"] == "sft" and e["figures"].get("from_checkpoint"):
+                worked.append(f"SFT was not trained in this session: the run started from the shipped checkpoint "
+                              f"{e['figures']['from_checkpoint']} (its checkpoint.json says how it was made)")
             elif e["kind"] == "step" and e["step"] in ("sft", "dpo"):
                 worked.append(f"{e['step']}" + (f" {e['iteration']}" if e.get("iteration") is not None else "") +
                               " trained" + (f": final loss {e['figures']['final_loss']}" if "final_loss" in e["figures"] else ""))

@@ -116,6 +116,27 @@ def _run(workspace: Path, run_id: str, create: bool = False, settings: dict | No
     return run
 
 
+def _configured_run(workspace: Path, run_id: str | None, config: Path | None, flags: dict, model: Path | None):
+    """The run a step command works on: from --config (a YAML LoopConfig) when given, else the run's own config or the
+    defaults; flags given on the command line win over both. A model folder is checked before anything is saved."""
+    from dataclasses import replace
+
+    from .loop import LoopConfig, Run
+    if model is not None:
+        from .model import check_model_dir
+        check_model_dir(model)
+    if config is None:
+        return _run(workspace, run_id or "run1", create=True, settings=flags)
+    import yaml
+    try:
+        cfg = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {})
+    except (OSError, yaml.YAMLError) as err:
+        raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}).") from None
+    run = Run(workspace, replace(cfg, run_id=run_id or cfg.run_id))
+    run.update(flags)
+    return run
+
+
 @model_app.command("init")
 def model_init(out: Path = typer.Option(..., help="Folder for the new model and tokenizer."),
                hidden_size: int = 128, layers: int = 3, heads: int = 4, seed: int = 0):
@@ -127,15 +148,14 @@ def model_init(out: Path = typer.Option(..., help="Folder for the new model and 
 
 
 @app.command("sft")
-def sft(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
+def sft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None, "--run-id", help="The run folder "
+                                                                          "under runs/ (default: the config's, else run1)."),
         model: Optional[Path] = typer.Option(None, help="A local model folder (default: the embedded tiny model)."),
+        config: Optional[Path] = typer.Option(None, help="A YAML config for a new run (see runs/<id>/config.yaml)."),
         epochs: Optional[float] = None, learning_rate: Optional[float] = None):
     """Prepare data (when missing) and fine-tune on gold traces with TRL's SFTTrainer."""
-    if model is not None:
-        from .model import check_model_dir
-        check_model_dir(model)  # before anything is saved into the run's config
-    run = _run(workspace, run_id, create=True, settings={"model": str(model) if model else None, "sft.epochs": epochs,
-                                                         "sft.learning_rate": learning_rate})
+    run = _configured_run(workspace, run_id, config, {"model": str(model) if model else None, "sft.epochs": epochs,
+                                                      "sft.learning_rate": learning_rate}, model)
     run.save_config()
     run.base_model()
     run.data()
@@ -203,23 +223,9 @@ def loop(workspace: Path = WORKSPACE,
          ):
     """The whole loop: data -> SFT -> eval -> (sample -> check -> pairs -> DPO -> eval) x iterations.
     Finished steps are skipped on a re-run. Flags given on the command line win over --config."""
-    from dataclasses import replace
-
-    from .loop import GateStop, LoopConfig, Run
-    if model is not None:
-        from .model import check_model_dir
-        check_model_dir(model)
-    flags = {"model": str(model) if model else None, "iterations": iterations}
-    if config is not None:
-        import yaml
-        try:
-            cfg = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {})
-        except (OSError, yaml.YAMLError) as err:
-            raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}).") from None
-        run = Run(workspace, replace(cfg, run_id=run_id or cfg.run_id))
-        run.update(flags)
-    else:
-        run = _run(workspace, run_id or "run1", create=True, settings=flags)
+    from .loop import GateStop
+    run = _configured_run(workspace, run_id, config, {"model": str(model) if model else None,
+                                                      "iterations": iterations}, model)
     try:
         results = run.loop(proceed=proceed)
     except GateStop as stop:

@@ -122,13 +122,15 @@ def check_examples(examples: list[Example], tokenizer=None, max_length: int | No
     return out
 
 
-def example_lengths(ex: Example, tokenizer) -> tuple[int, int]:
-    """(prompt tokens, prompt + completion tokens) of what the trainer reads: the prompt through the model's chat
-    template when it has one, the completion with the end-of-sequence token."""
+def example_lengths(examples: list[Example], tokenizer) -> list[tuple[int, int]]:
+    """(prompt tokens, prompt + completion tokens) of what the trainer reads, per example: the prompt through the
+    model's chat template when it has one, the completion with the end-of-sequence token (tokenized in one batch)."""
     from .model import format_prompt
-    prompt = format_prompt(tokenizer, ex.prompt)
+    prompts = [format_prompt(tokenizer, ex.prompt) for ex in examples]
     eos = getattr(tokenizer, "eos_token", None) or ""
-    return len(tokenizer(prompt)["input_ids"]), len(tokenizer(prompt + ex.target + eos)["input_ids"])
+    alone = tokenizer(prompts)["input_ids"]
+    whole = tokenizer([p + ex.target + eos for p, ex in zip(prompts, examples)])["input_ids"]
+    return [(len(a), len(w)) for a, w in zip(alone, whole)]
 
 
 SHOWN_LONG = 5  # long records named one by one; the rest are counted in the summary
@@ -138,7 +140,7 @@ def length_findings(examples: list[Example], tokenizer, max_length: int, setting
                     positions: int | None = None) -> list[Finding]:
     """Examples the trainer would cut at `max_length` tokens (TRL keeps the prompt and drops an example whose
     completion is cut away entirely): a few named by line, one summary with the value of `setting` that fits."""
-    lengths = [(ex, *example_lengths(ex, tokenizer)) for ex in examples]
+    lengths = [(ex, p, n) for ex, (p, n) in zip(examples, example_lengths(examples, tokenizer))]
     long = [(ex, p, n) for ex, p, n in lengths if n > max_length]
     if not long:
         return []

@@ -12,7 +12,8 @@ import yaml
 
 from .io import DataError, read_jsonl, write_json, write_jsonl
 from .metrics import summarize
-from .model import TinyModelConfig, check_model_dir, init_tiny_model, model_template, model_trace_style
+from .model import (CHECKPOINT_FILE, TinyModelConfig, check_model_dir, checkpoint_dir, init_tiny_model, model_template,
+                    model_trace_style, verify_checkpoint)
 from .problems import STYLES, GeneratorConfig, generate, read_problems, write_problems
 from .sampling import SampleSettings, make_sampler, sample_records
 from .stages import run_step
@@ -52,6 +53,9 @@ class EvalSettings:
 class LoopConfig:
     run_id: str = "run1"
     model: str | None = None          # a local model folder; None builds the embedded tiny model
+    # a shipped SFT model (a name under checkpoints/ or a folder) that the sft step copies instead of training;
+    # None trains SFT from scratch (docs/experiments.md says why the demo starts from one)
+    sft_checkpoint: str | None = None
     iterations: int = 2
     dpo_problems: int = 1000          # training problems sampled per DPO iteration
     pairs_per_problem: int = 2
@@ -83,6 +87,18 @@ def _build(kind, data: dict, where: str):
         default = known[name].default_factory() if callable(known[name].default_factory) else None
         values[name] = _build(type(default), value, f"{where}.{name}") if is_dataclass(default) and isinstance(value, dict) else value
     return kind(**values)
+
+
+def _copy_checkpoint(source: Path, out: Path) -> dict:
+    """The sft step of a run that starts from a shipped checkpoint: its verified weights become the SFT model."""
+    import shutil
+    record = verify_checkpoint(source)
+    shutil.rmtree(out / "model", ignore_errors=True)
+    shutil.copytree(source, out / "model", ignore=shutil.ignore_patterns(CHECKPOINT_FILE, "*.yaml"))
+    summary = {"stage": "sft", "from_checkpoint": str(source), "checkpoint": record, "model": str(out / "model"),
+               "steps": record.get("steps"), "wall_s": 0.0}
+    write_json(out / "summary.json", summary)
+    return summary
 
 
 class GateStop(Exception):
@@ -182,7 +198,7 @@ class Run:
                       "findings": [f.format(self.train_file) for f in findings][:50]}
             write_json(out / "check.json", report)
             return report
-        checked = {**asdict(d), "model": self.cfg.model, "sft.max_length": self.cfg.sft.max_length,
+        checked = {**asdict(d), "model": self.cfg.model, "sft_checkpoint": self.cfg.sft_checkpoint, "sft.max_length": self.cfg.sft.max_length,
                    "sft.trace_style": self.cfg.sft.trace_style}  # what the check reads besides the data settings
         return run_step(out, "data", checked, [], [self.train_file, self.test_file, out / "check.json"], make, self.log)
 
@@ -200,9 +216,13 @@ class Run:
 
     @property
     def base_model_dir(self) -> Path:
+        if self.cfg.sft_checkpoint:
+            return checkpoint_dir(self.cfg.sft_checkpoint)
         return Path(self.cfg.model) if self.cfg.model else self.dir / "base_model"
 
     def base_model(self) -> dict:
+        if self.cfg.sft_checkpoint:
+            return {"model": str(self.base_model_dir), "kind": "checkpoint"}
         if self.cfg.model:
             check_model_dir(self.cfg.model)
             return {"model": self.cfg.model, "kind": "local"}
@@ -216,6 +236,10 @@ class Run:
     def sft(self, callbacks: tuple = ()) -> dict:
         """SFT of the base model; `callbacks` are extra TrainerCallbacks (benchmarks measure with them)."""
         out = self.stage_dir("sft")
+        if self.cfg.sft_checkpoint:
+            source = self.base_model_dir
+            return run_step(out, "sft", {"checkpoint": str(source)}, [source], [out / "model", out / "summary.json"],
+                            lambda: _copy_checkpoint(source, out), self.log)
         return run_step(out, "sft", asdict(self.cfg.sft), [self.base_model_dir, self.train_file],
                         [out / "model", out / "summary.json"],
                         lambda: run_sft(self.base_model_dir, read_problems(self.train_file), out, self.cfg.sft,

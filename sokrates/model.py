@@ -99,6 +99,32 @@ def init_tiny_model(out_dir: str | Path, cfg: TinyModelConfig | None = None) -> 
     return out_dir
 
 
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINT_FILE = "checkpoint.json"  # how a shipped checkpoint was made: command, config, data seed, sha256
+
+
+def checkpoint_dir(name: str) -> Path:
+    """A shipped SFT checkpoint: a folder path, or a name under the repository's checkpoints/."""
+    path = Path(name) if Path(name).is_dir() else CHECKPOINTS / name
+    if not (path / CHECKPOINT_FILE).is_file():
+        known = sorted(p.name for p in CHECKPOINTS.glob("*") if (p / CHECKPOINT_FILE).is_file())
+        raise DataError(f"{path}: not a shipped checkpoint (no {CHECKPOINT_FILE}). Fix: set sft_checkpoint to one of "
+                        f"{known} or null (train SFT from scratch).")
+    return path
+
+
+def verify_checkpoint(path: Path) -> dict:
+    """The checkpoint's record, after checking that its weights are the ones recorded (sha256)."""
+    import hashlib
+    record = json.loads((path / CHECKPOINT_FILE).read_text())
+    digest = hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
+    if digest != record["sha256"]:
+        raise DataError(f"{path / 'model.safetensors'}: sha256 {digest[:12]}... is not the recorded "
+                        f"{record['sha256'][:12]}...: the weights changed. Fix: restore the file (git checkout), or "
+                        f"retrain it with `{record['command']}`.")
+    return record
+
+
 def check_model_dir(path: str | Path) -> Path:
     path = Path(path)
     if not (path / "config.json").is_file():
@@ -170,6 +196,11 @@ def _meta(path: str | Path) -> dict:
 def model_template(path: str | Path) -> str:
     """The prompt template a model was trained with: compact for the embedded model, else the full one."""
     return _meta(path).get("template", "solve")
+
+
+def is_embedded(path: str | Path) -> bool:
+    """Whether a model folder holds the embedded default (or a model trained from it)."""
+    return _meta(path).get("kind") == "embedded"
 
 
 def model_trace_style(path: str | Path) -> str:

@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .io import DataError, write_json
@@ -31,6 +31,9 @@ class TrainSettings:
     weights_dtype: str = "float32"
     attn_implementation: str = "sdpa"  # or "flex_attention", "eager", "flash_attention_2" where installed
     torch_compile: bool | None = False  # compile the model for training; None: on with a GPU
+    # recompute activations in the backward pass to save memory; None: off for the embedded tiny model (whose
+    # activations are small, so recomputing only costs time: ~1.3x a step), TRL's default (on) for any other model
+    gradient_checkpointing: bool | None = None
 
 
 @dataclass
@@ -60,6 +63,10 @@ class DPOSettings(TrainSettings):
     scheduler: str = "cosine"
     logging_steps: int = 5
     precompute_ref_log_probs: bool = True  # no second model copy in memory while training
+    # TRL's DPO losses, summed with loss_weights: "sigmoid" is DPO; adding "sft" (the chosen trace's NLL) is RPO,
+    # Pang et al. 2024, iterative preference optimisation for reasoning chains
+    loss_type: list = field(default_factory=lambda: ["sigmoid"])
+    loss_weights: list | None = None
 
 
 def _log_callback(path: Path):
@@ -96,8 +103,10 @@ def fit_max_length(tokenizer, texts: list[str], s: TrainSettings, model_dir, set
     return s.max_length or longest
 
 
-def _common_args(out: Path, s, **extra) -> dict:
+def _common_args(out: Path, s, model_dir, **extra) -> dict:
     import torch
+
+    from .model import is_embedded
     if _on_gpu(s.torch_compile):
         # through accelerate's dynamo plugin: compile one decoder layer and reuse it for all (seconds, not minutes),
         # with dynamic sequence lengths so a new batch length does not recompile; the environment can override both
@@ -107,7 +116,9 @@ def _common_args(out: Path, s, **extra) -> dict:
                 per_device_train_batch_size=s.batch_size, logging_steps=s.logging_steps, seed=s.seed,
                 lr_scheduler_type=s.scheduler, warmup_steps=s.warmup_ratio, adam_beta2=s.adam_beta2,
                 save_strategy="no", report_to=[], logging_first_step=True, bf16=torch.cuda.is_available(),
-                disable_tqdm=False, dataloader_num_workers=0, torch_compile=_on_gpu(s.torch_compile), **extra)
+                disable_tqdm=False, dataloader_num_workers=0, torch_compile=_on_gpu(s.torch_compile),
+                gradient_checkpointing=(not is_embedded(model_dir) if s.gradient_checkpointing is None
+                                        else s.gradient_checkpointing), **extra)
 
 
 def _training_model(model_dir, tokenizer, s: TrainSettings):
@@ -194,7 +205,7 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
         grouping = ({"train_sampling_strategy": "group_by_length"} if "train_sampling_strategy" in SFTConfig.__dataclass_fields__
                     else {"group_by_length": True})
     max_length = fit_max_length(tokenizer, [r["prompt"] + r["completion"] for r in rows], s, model_dir, "sft.max_length")
-    args = SFTConfig(**_common_args(out, s, max_length=max_length, weight_decay=s.weight_decay, completion_only_loss=True,
+    args = SFTConfig(**_common_args(out, s, model_dir, max_length=max_length, weight_decay=s.weight_decay, completion_only_loss=True,
                                     packing=s.packing,
                                     # compiled: lengths padded to a multiple of 64 so only a few shapes compile
                                     pad_to_multiple_of=64 if _on_gpu(s.torch_compile) else None, **grouping))
@@ -227,8 +238,8 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     (out / "metrics.jsonl").unlink(missing_ok=True)
     max_length = fit_max_length(tokenizer, [r["prompt"] + max(r["chosen"], r["rejected"], key=len) for r in rows], s,
                                 model_dir, "dpo.max_length")
-    args = DPOConfig(**_common_args(out, s, max_length=max_length, beta=s.beta,
-                                    precompute_ref_log_probs=s.precompute_ref_log_probs))
+    args = DPOConfig(**_common_args(out, s, model_dir, max_length=max_length, beta=s.beta, loss_type=list(s.loss_type),
+                                    loss_weights=s.loss_weights, precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
     trainer = DPOTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=_on_disk(rows, out / "trainer" / "pairs"),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])

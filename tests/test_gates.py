@@ -72,6 +72,10 @@ def test_sft_at_chance_is_retrained_once_then_the_session_stops(tmp_path):
     assert "first_errors" in q["evidence"] and "wrong_answer" in q["evidence"]["first_errors"]
     state = {**_decided("eval", 0, "retrain"), "plan": [{"step": "paper"}]}
     assert gates.question("eval", state, run, detail)["recommended"] == "stop"
+    (run / "config.yaml").write_text(yaml.safe_dump(LoopConfig(sft_checkpoint="tiny-sft").to_dict()))
+    q = gates.question("eval", {**_decided("eval", 0), "plan": [{"step": "paper"}]}, run, detail)
+    assert "retrain" not in q["options"] and q["recommended"] == "stop"  # a copied checkpoint: retraining changes nothing
+    assert any("sft_checkpoint: null" in w for w in q["warnings"])
 
 
 def test_a_later_eval_gate_offers_no_retrain(tmp_path):

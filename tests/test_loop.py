@@ -110,3 +110,34 @@ def test_a_damaged_manifest_means_the_step_runs_again(tmp_path):
         manifest_path(tmp_path, "s").write_text(damage, encoding="latin-1")
         assert run_step(tmp_path, "s", {"a": 1}, [], [tmp_path / "out.txt"], step, log=lambda m: None)["n"] == len(calls)
     assert len(calls) == 4
+
+
+def test_a_run_from_the_shipped_checkpoint_copies_its_verified_weights_and_refuses_changed_ones(tmp_path):
+    import shutil
+
+    import yaml
+
+    from agent.planner import checkpoint_note
+    from sokrates.model import CHECKPOINTS, checkpoint_dir, verify_checkpoint
+    shipped = checkpoint_dir("tiny-sft")
+    assert shipped == CHECKPOINTS / "tiny-sft" and verify_checkpoint(shipped)["steps"] > 0
+    assert "not trained in this session" in checkpoint_note("tiny-sft")
+    cfg = LoopConfig.from_dict({**yaml.safe_load(TINY.read_text()), "sft_checkpoint": "tiny-sft"})
+    run = Run(tmp_path, cfg, log=lambda m: None)
+    run.base_model()
+    run.data()  # checked with the checkpoint's own tokenizer and template
+    summary = run.sft()
+    model = run.model_of(0)
+    assert summary["from_checkpoint"] == str(shipped) and summary["steps"] == verify_checkpoint(shipped)["steps"]
+    assert (model / "model.safetensors").read_bytes() == (shipped / "model.safetensors").read_bytes()
+    assert not (model / "checkpoint.json").exists()
+    changed = tmp_path / "changed"
+    shutil.copytree(shipped, changed)
+    data = bytearray((changed / "model.safetensors").read_bytes())
+    data[-1] ^= 1
+    (changed / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(DataError, match="the weights changed"):
+        Run(tmp_path, LoopConfig.from_dict({**cfg.to_dict(), "run_id": "r2", "sft_checkpoint": str(changed)}),
+            log=lambda m: None).sft()
+    with pytest.raises(DataError, match="not a shipped checkpoint"):
+        checkpoint_dir(str(tmp_path / "nowhere"))
