@@ -74,6 +74,9 @@ def setup_table(run_dir: Path, link: Linker) -> str:
         if key == "model":
             value = value or "embedded tiny Llama (from scratch)"
             rows.append(f"| {label} | {value} |")
+            if cfg.get("sft_checkpoint"):
+                rows.append(f"| SFT model | the shipped checkpoint {cfg['sft_checkpoint']} (not trained in this run; "
+                            "its checkpoint.json says how it was made) |")
         elif isinstance(value, (int, float)):
             rows.append(f"| {label} | {link(value, path, key, '{:g}')} |")
     if _get(cfg, "sft.trace_style") not in (None, "plain"):
@@ -85,7 +88,8 @@ def setup_table(run_dir: Path, link: Linker) -> str:
 # Settings that change the SOKRATES method itself: named in the setup table whenever they are on.
 METHOD_CHANGES = {"gold_chosen_fallback": "gold proofs as chosen traces for problems with no valid sample",
                   "later_first_error_pairs": "pairs of invalid traces, the later first error chosen, for problems "
-                                             "with no valid sample"}
+                                             "with no valid sample",
+                  "step_pairs": "pairs that differ only in the first invalid step, spliced into a valid trace"}
 
 
 def narrative(run_dir: Path, link: Linker) -> str:

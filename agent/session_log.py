@@ -177,10 +177,11 @@ class SessionLog:
                  "command": COMMANDS.get(step["step"], "").format(run=run, k=k), "examples": examples,
                  "comparison": result.get("comparison")}
         kinds = result.get("kinds") or {}
-        if step["step"] == "pairs" and (kinds.get("gold") or kinds.get("later_first_error")):
-            used = [text for kind, text in (("gold", "gold proofs as chosen traces (gold_chosen_fallback)"),
-                                            ("later_first_error", "pairs of two invalid traces, the later first error "
-                                                                  "chosen (later_first_error_pairs)")) if kinds.get(kind)]
+        changes = (("gold", "gold proofs as chosen traces (gold_chosen_fallback)"),
+                   ("later_first_error", "pairs of two invalid traces, the later first error chosen (later_first_error_pairs)"),
+                   ("step", "pairs that differ only in the first invalid step, spliced into a valid trace (step_pairs)"))
+        used = [text for kind, text in changes if kinds.get(kind)]
+        if step["step"] == "pairs" and used:
             self.record["events"].append({"kind": "tradeoff", "time": time.strftime("%H:%M:%S"),
                                           "text": f"method change in DPO iteration {k}: " + "; ".join(used)})
         if step["step"] == "check" and result.get("reasons"):

@@ -62,6 +62,9 @@ class LoopConfig:
     gold_chosen_fallback: bool = False  # a problem with no valid sample pairs its gold proof against a failure
     # a problem with no valid sample pairs its latest-first-error sample against an earlier one (changes the method)
     later_first_error_pairs: bool = False
+    # pairs that differ only in the first invalid step, spliced into a valid trace sharing the steps before it
+    # (Step-DPO-like; changes the method)
+    step_pairs: bool = False
     data: DataSettings = field(default_factory=DataSettings)
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
     sft: SFTSettings = field(default_factory=SFTSettings)
@@ -198,8 +201,8 @@ class Run:
                       "findings": [f.format(self.train_file) for f in findings][:50]}
             write_json(out / "check.json", report)
             return report
-        checked = {**asdict(d), "model": self.cfg.model, "sft_checkpoint": self.cfg.sft_checkpoint, "sft.max_length": self.cfg.sft.max_length,
-                   "sft.trace_style": self.cfg.sft.trace_style}  # what the check reads besides the data settings
+        checked = {**asdict(d), "model": self.cfg.model, "sft_checkpoint": self.cfg.sft_checkpoint,  # what the check
+                   "sft.max_length": self.cfg.sft.max_length, "sft.trace_style": self.cfg.sft.trace_style}  # also reads
         return run_step(out, "data", checked, [], [self.train_file, self.test_file, out / "check.json"], make, self.log)
 
     def _check_data(self) -> list:
@@ -313,13 +316,14 @@ class Run:
             style = model_trace_style(model)
             gold = {p.id: p.target(style) for p in problems} if self.cfg.gold_chosen_fallback else None
             pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem, gold,
-                                        self.cfg.later_first_error_pairs)
+                                        self.cfg.later_first_error_pairs, self.cfg.step_pairs)
             write_jsonl(out / "pairs.jsonl", pairs)
             write_json(out / "pairs.json", report)
             return report
         return run_step(out, "pairs", {"pairs_per_problem": self.cfg.pairs_per_problem,
                                        "gold_chosen_fallback": self.cfg.gold_chosen_fallback,
-                                       "later_first_error_pairs": self.cfg.later_first_error_pairs}, [samples],
+                                       "later_first_error_pairs": self.cfg.later_first_error_pairs,
+                                       "step_pairs": self.cfg.step_pairs}, [samples],
                         [out / "pairs.jsonl"], make, self.log)
 
     def dpo(self, iteration: int) -> dict:

@@ -1,15 +1,21 @@
 """DPO preference pairs from verified samples: chosen is a valid trace with the right answer,
 rejected is an invalid or wrong one, never the same text. Problems without a pair are counted.
 
-Two changes to the method, each off by default and named in the report:
+Three changes to the method, each off by default and named in the report:
 - `gold` (problem id -> gold trace): a problem with no valid sample takes its gold proof as the chosen trace
   (`gold_chosen`);
 - `later_first_error`: a problem with no valid sample pairs the sample whose first invalid step comes latest
   (more valid steps before it) against one whose first error comes earlier (`prefix_pairs`). A weak model then
-  gives pairs on most problems; they prefer longer valid prefixes, not valid proofs."""
+  gives pairs on most problems; they prefer longer valid prefixes, not valid proofs;
+- `step_pairs`: a pair differs only in the rejected trace's first invalid step, spliced into the valid trace that
+  shares its steps before it (`step`); the shared steps join the prompt. A whole-trace pair pushes down every token
+  after the two traces part, format tokens included; a step pair puts the preference on the step that decided."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+
+_BLOCK = re.compile(r"Thought:[^\n]*\nAction:[^\n]*(?:\n|$)")
 
 
 def _first_error(record: dict) -> int:
@@ -24,8 +30,32 @@ def _prefix_pairs(rejected: list[dict], max_per_problem: int) -> list[tuple[dict
     return [(best, r) for r in ranked[1:] if _first_error(r) < _first_error(best)][:max_per_problem]
 
 
+def _blocks(text: str) -> list[str] | None:
+    """The Thought/Action blocks of a trace, or None when it has anything else (their text must be the whole)."""
+    blocks = _BLOCK.findall(text)
+    return blocks if "".join(blocks) == text else None
+
+
+def step_pair(chosen: list[dict], rejected: dict, prompt: str) -> dict | None:
+    """The step pair of a rejected trace: the shared valid steps (`prefix`, after the prompt), the valid trace from
+    there (`chosen`) and the rejected trace's first invalid step followed by the same rest (`rejected`); None when no
+    valid trace shares the rejected one's steps before its first error."""
+    r = _blocks(rejected["text"])
+    e = _first_error(rejected)
+    if r is None or len(r) != len(rejected["steps"]) or e >= len(r):
+        return None
+    for c in chosen:
+        blocks = _blocks(c["text"])
+        if blocks and len(blocks) > e and blocks[:e] == r[:e] and blocks[e] != r[e]:
+            rest = "".join(blocks[e + 1:])
+            return {"prompt": prompt, "prefix": "".join(r[:e]), "chosen": blocks[e] + rest, "rejected": r[e] + rest,
+                    "gold": c["gold"]}
+    return None
+
+
 def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: int = 2,
-                gold: dict[str, str] | None = None, later_first_error: bool = False) -> tuple[list[dict], dict]:
+                gold: dict[str, str] | None = None, later_first_error: bool = False,
+                step_pairs: bool = False) -> tuple[list[dict], dict]:
     """Pairs ({"problem_id", "prompt", "chosen", "rejected", "rejected_reason", "kind"}) and a report."""
     good: dict[str, list[dict]] = defaultdict(list)
     bad: dict[str, list[dict]] = defaultdict(list)
@@ -53,16 +83,21 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
             prefix += bool(matched)
         else:
             matched = []
+        if step_pairs and kind == "valid":
+            spliced = [step_pair(chosen, rj, prompts[pid]) for rj in rejected]
+            matched = [(sp, rj) for sp, rj in zip(spliced, rejected) if sp][:max_per_problem]
+            kind = "step"
         for c, rj in matched:
             reason = next((s["reason"] for s in rj["steps"] if not s["valid"]), "wrong answer")
-            pairs.append({"problem_id": pid, "prompt": prompts[pid], "chosen": c["text"], "rejected": rj["text"],
-                          "gold": c["gold"], "rejected_reason": reason, "kind": kind})
+            text = c if kind == "step" else {"prompt": prompts[pid], "chosen": c["text"], "rejected": rj["text"],
+                                             "gold": c["gold"]}
+            pairs.append({"problem_id": pid, **text, "rejected_reason": reason, "kind": kind})
     true_share = sum(p["gold"] == "True" for p in pairs) / len(pairs) if pairs else 0.0
     report = {"pairs": len(pairs), "problems": len(problems), "problems_with_pairs": len({p["problem_id"] for p in pairs}),
               "problems_without_valid_sample": no_valid, "problems_without_invalid_sample": no_invalid,
               "chosen_gold_true_share": round(true_share, 4), "gold_chosen": gold_chosen,
               "prefix_pairs_problems": prefix, "kinds": {k: sum(p["kind"] == k for p in pairs) for k in
-                                                          ("valid", "gold", "later_first_error")}}
+                                                          ("valid", "gold", "later_first_error", "step")}}
     return pairs, report
 
 

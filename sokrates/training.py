@@ -233,8 +233,8 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model_dir)
     eos = tokenizer.eos_token
-    rows = [{"prompt": format_prompt(tokenizer, p["prompt"]), "chosen": p["chosen"] + eos, "rejected": p["rejected"] + eos}
-            for p in pairs]
+    rows = [{"prompt": format_prompt(tokenizer, p["prompt"]) + p.get("prefix", ""), "chosen": p["chosen"] + eos,
+             "rejected": p["rejected"] + eos} for p in pairs]  # a step pair's shared steps follow the prompt
     (out / "metrics.jsonl").unlink(missing_ok=True)
     max_length = fit_max_length(tokenizer, [r["prompt"] + max(r["chosen"], r["rejected"], key=len) for r in rows], s,
                                 model_dir, "dpo.max_length")

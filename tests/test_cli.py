@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+from tests.conftest import TINY
+
 
 def _run(*args):
     return subprocess.run([sys.executable, "-m", "sokrates", *args], capture_output=True, text=True)
@@ -77,6 +79,11 @@ def test_loop_flags_win_over_the_config_file_and_a_bad_model_is_refused_before_s
     assert subprocess.run([sys.executable, "-c", code, str(tmp_path / "ws3"), str(config)]).returncode == 0
     saved = Run.open(tmp_path / "ws3", "mine").cfg
     assert saved.run_id == "mine" and saved.iterations == 0 and saved.data.n_train == 8  # the file's other settings kept
+    # `sokrates sft --config` reads the same file (the shipped checkpoint's command); its flags win too
+    out = _run("sft", "-w", str(tmp_path / "ws4"), "--config", str(TINY), "--run-id", "ck", "--epochs", "2")
+    assert out.returncode == 0, out.stderr[-1500:]
+    saved = Run.open(tmp_path / "ws4", "ck").cfg
+    assert saved.sft.epochs == 2 and saved.data.n_train == 48 and (tmp_path / "ws4" / "runs" / "ck" / "sft" / "model").is_dir()
 
 
 def test_missing_iteration_and_corrupt_model_config_say_what_is_wrong(tmp_path):

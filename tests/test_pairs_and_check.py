@@ -70,3 +70,23 @@ def test_later_first_error_pairs_only_when_asked_and_only_without_a_valid_sample
     assert [p["chosen"] for p in prefix] == [one_right, one_right]  # against both earlier failures
     assert {p["rejected"] for p in prefix} == {CONCLUDE_ONLY, ""}
     assert [p["kind"] for p in pairs if p["problem_id"] == problems[0].id] == ["valid"]
+
+
+def test_step_pairs_differ_only_in_the_first_invalid_step_and_keep_the_shared_steps_after_the_prompt():
+    import re
+    problem = next(p for p in generate(GeneratorConfig(n=20, seed=4, min_hops=2)) if len(p.proof) >= 3)
+    gold = problem.target()
+    blocks = ["Thought:" + b for b in gold.split("Thought:")[1:]]
+    wrong = re.sub(r'args="\[[^\]]*\]"', 'args="[0, 0]"', blocks[1])   # the second step cites the wrong formulas
+    rejected = blocks[0] + wrong + "".join(blocks[2:])
+    texts = [[gold, rejected, "stray line\n" + rejected]]
+    records = _records([problem], texts)
+    assert records[1]["steps"][0]["valid"] and not records[1]["steps"][1]["valid"]
+    prompts = {problem.id: problem.prompt()}
+    whole, _ = build_pairs(records, prompts)
+    assert [p["kind"] for p in whole] == ["valid", "valid"] and whole[0]["rejected"] == rejected
+    pairs, report = build_pairs(records, prompts, step_pairs=True)
+    assert report["kinds"]["step"] == 1 and len(pairs) == 1  # the trace with stray text gives no step pair
+    pair = pairs[0]
+    assert pair["prompt"] == problem.prompt() and pair["prefix"] == blocks[0]
+    assert pair["chosen"] == "".join(blocks[1:]) and pair["rejected"] == wrong + "".join(blocks[2:])
