@@ -229,7 +229,14 @@ class SessionLog:
             steps.append(f"the {d['gate']} gate recommended {d['recommended']} because {why.get(d['gate'], 'of its evidence')}, "
                          f"but {d['choice']} was chosen ({d['who']}): consider {d['recommended']}")
         compared = results.get(f"compare:{last}", {}).get("comparison", {}).get("step_validity") if last else None
-        if status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]):
+        pairs = results.get(f"pairs:{last}", {}) if last else {}
+        enough = pairs.get("problems") and pairs.get("problems_with_pairs", 0) >= 0.2 * pairs["problems"]
+        if status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]) and enough:
+            steps.append(f"step validity did not measurably rise in iteration {last} although {pairs['pairs']} pairs came "
+                         f"from {pairs['problems_with_pairs']}/{pairs['problems']} problems: the pairs are not the limit, "
+                         "what DPO learns from them is (look at which first-error causes DPO changed; docs/experiments.md "
+                         "lists the DPO settings tried)")
+        elif status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]):
             steps.append(f"step validity did not measurably rise in iteration {last}: more DPO on so few valid samples is "
                          "unlikely to help; improve SFT first (the first-error causes above say which skill is missing)")
         elif status == "done" and last is not None:
@@ -325,7 +332,9 @@ class SessionLog:
                     if c["change"] > 0 and not c["intervals_overlap"]:
                         worked.append(line + " (95% intervals do not overlap)")
                     else:
-                        didnt.append(line + (" (within the 95% intervals: no measurable gain)" if c["change"] > 0 else ""))
+                        didnt.append(line + (" (within the 95% intervals: no measurable gain)" if c["change"] > 0 else
+                                             " (a measurable drop: the 95% intervals do not overlap)"
+                                             if not c["intervals_overlap"] else " (within the 95% intervals)"))
             elif e["kind"] == "step" and e["step"] == "eval" and not e.get("iteration"):  # DPO: the comparisons say it
                 figs = e["figures"]
                 line = "SFT: " + "; ".join(f"{m.replace('_', ' ')} {figs[m]}" for m in ("accuracy", "step_validity")

@@ -103,6 +103,9 @@ def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_p
     assert any("pairs gate recommended resample because there were too few DPO pairs" in s and "(file)" in s for s in steps)
     assert any("did not measurably rise in iteration 1" in s for s in steps)
     assert not any("run iteration 2" in s for s in steps)  # more of the same is not suggested
+    state["results"]["pairs:1"] = {"pairs": 768, "problems": 1000, "problems_with_pairs": 522}  # plenty of pairs
+    steps = log._next_steps("done", state)
+    assert any("the pairs are not the limit" in s for s in steps) and not any("so few" in s for s in steps)
     state["results"]["compare:1"]["comparison"]["step_validity"].update(change=0.2, intervals_overlap=False)
     assert any('start "run iteration 2"' in s for s in log._next_steps("done", state))
     state["decisions"].append({"gate": "eval", "iteration": 0, "recommended": "stop", "choice": "stop", "who": "--yes",
