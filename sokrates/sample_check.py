@@ -87,8 +87,9 @@ def check_samples(records: list[dict], temperature: float, samples_per_problem: 
     if report["gaming"]["premise_fixation_share"] > t.max_premise_fixation:
         warn.append(f"verifier gaming? {report['gaming']['premise_fixation_share']:.0%} of traces cite one premise in most steps")
     if report["gaming"]["skip_chain_share"] > t.max_skip_chain:
-        warn.append(f"verifier gaming? {report['gaming']['skip_chain_share']:.0%} of steps cite a fact that is not "
-                    "the rule's subject (they skip the chain)")
+        warn.append(f"{report['gaming']['skip_chain_share']:.0%} of steps cite a fact that is not the rule's subject "
+                    "(they skip the chain: what a lax verifier would accept, the verifier-gaming pattern); the strict "
+                    "solver counts them invalid, so here they are the model's rule-choice errors")
     report["verdict"] = "fail" if fail else "warn" if warn else "pass"
     report["reasons"] = fail + warn
     return report
