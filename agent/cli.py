@@ -41,12 +41,8 @@ def start(goal: str = typer.Argument(..., help='What to do, e.g. "run iteration 
     from .session import Answerer, load_decisions
     base = None
     if config is not None:
-        import yaml
         from sokrates.loop import LoopConfig
-        try:
-            base = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {}).to_dict()
-        except (OSError, yaml.YAMLError) as err:
-            raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}). Fix: a YAML LoopConfig.") from None
+        base = LoopConfig.from_file(config).to_dict()
     answerer = Answerer(yes=yes, decisions=load_decisions(decisions))
     llm = LLMSettings.resolve(llm_base_url, llm_model)
     if not llm.enabled:  # the rules alone decide: refuse a goal they cannot read before a session is created

@@ -127,11 +127,7 @@ def _configured_run(workspace: Path, run_id: str | None, config: Path | None, fl
         check_model_dir(model)
     if config is None:
         return _run(workspace, run_id or "run1", create=True, settings=flags)
-    import yaml
-    try:
-        cfg = LoopConfig.from_dict(yaml.safe_load(config.read_text()) or {})
-    except (OSError, yaml.YAMLError) as err:
-        raise DataError(f"{config}: cannot read the config ({str(err).splitlines()[0]}).") from None
+    cfg = LoopConfig.from_file(config)
     run = Run(workspace, replace(cfg, run_id=run_id or cfg.run_id))
     run.update(flags)
     return run

@@ -79,6 +79,16 @@ class LoopConfig:
     def from_dict(cls, data: dict) -> "LoopConfig":
         return _build(cls, data, "config")
 
+    @classmethod
+    def from_file(cls, path: str | Path) -> "LoopConfig":
+        """A YAML config file (a run's config.yaml or a --config file); a bad one is a one-line error naming it."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            raise DataError(f"{path}: cannot read the config ({str(err).splitlines()[0]}). Fix: repair the file, or "
+                            "pass a YAML LoopConfig (see runs/<id>/config.yaml).") from None
+        return cls.from_dict(data)
+
 
 def _build(kind, data: dict, where: str):
     known = {f.name: f for f in fields(kind)}
@@ -126,11 +136,7 @@ class Run:
         path = Path(workspace) / "runs" / run_id / "config.yaml"
         if not path.is_file():
             raise DataError(f"{path}: no such run. Fix: start it with `sokrates loop --run-id {run_id}`.")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            raise DataError(f"{path}: malformed YAML ({str(err).splitlines()[0]}). Fix: repair the file.") from None
-        return cls(workspace, LoopConfig.from_dict(data), log)
+        return cls(workspace, LoopConfig.from_file(path), log)
 
     def update(self, settings: dict) -> None:
         """Set dotted settings ({"sample.temperature": 0.9}; None values are ignored) and save config.yaml."""
