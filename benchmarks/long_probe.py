@@ -22,9 +22,9 @@ import torch
 import yaml
 
 from sokrates.decisions import decisions_of
-from sokrates.loop import LoopConfig, Run
+from sokrates.loop import LoopConfig, Run, unseen
 from sokrates.metrics import summarize
-from sokrates.model import load_tokenizer, model_template
+from sokrates.model import copy_meta, load_tokenizer, model_template
 from sokrates.problems import GeneratorConfig, generate_problem
 from sokrates.sampling import HFSampler, SampleSettings, sample_records
 
@@ -80,15 +80,10 @@ def main() -> None:
     run.save_config()
     run.update({key: yaml.safe_load(value) for key, _, value in (item.partition("=") for item in args.set)})
     run.base_model()
-    cfg, d = run.cfg, run.cfg.data
-    gen = dict(min_hops=d.min_hops, max_hops=d.max_hops, tollens_ratio=d.tollens_ratio, and_ratio=d.and_ratio,
-               unknown_ratio=d.unknown_ratio, distractors=d.distractors, wordings=tuple(d.wordings))
+    cfg = run.cfg
     started = time.time()
-    train = problems(GeneratorConfig(n=d.n_train, seed=d.seed_train, **{
-        **gen, "distractors": d.distractors if d.train_distractors is None else d.train_distractors}))
-    seen = {(tuple(p.premises), p.query) for p in train}
-    test = [p for p in problems(GeneratorConfig(n=d.n_test, seed=d.seed_test, **gen))
-            if (tuple(p.premises), p.query) not in seen]
+    train = problems(cfg.data.generator(train=True))  # Run.data's problems, generated on several cores
+    test = unseen(problems(cfg.data.generator(train=False)), train)
     model_dir = run.base_model_dir
     tokenizer = load_tokenizer(model_dir)
     template, style = model_template(model_dir), cfg.sft.trace_style
@@ -112,7 +107,7 @@ def main() -> None:
         folder = Path(args.workspace) / "probe_model"
         model.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
-        (folder / "sokrates_model.json").write_text((model_dir / "sokrates_model.json").read_text())
+        copy_meta(model_dir, folder)
         settings = SampleSettings(samples_per_problem=1, temperature=0.0)
         summary = summarize(sample_records(greedy_set, HFSampler(folder), settings, template, progress=False))
         record(event="greedy", step=step, **{k: round(summary[k]["value"], 4) for k in

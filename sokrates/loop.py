@@ -40,6 +40,20 @@ class DataSettings:
     train_distractors: float | None = None  # the training set's own chance (a curriculum); None: `distractors`
     wordings: list = field(default_factory=lambda: list(STYLES))  # rule wordings (problems.STYLES) drawn from
 
+    def generator(self, train: bool) -> GeneratorConfig:
+        """The generator's settings for the training set (with its own distractor chance) or the test set."""
+        distractors = self.train_distractors if train and self.train_distractors is not None else self.distractors
+        return GeneratorConfig(n=self.n_train if train else self.n_test, seed=self.seed_train if train else self.seed_test,
+                               min_hops=self.min_hops, max_hops=self.max_hops, tollens_ratio=self.tollens_ratio,
+                               and_ratio=self.and_ratio, unknown_ratio=self.unknown_ratio, distractors=distractors,
+                               wordings=tuple(self.wordings))
+
+
+def unseen(test: list, train: list) -> list:
+    """The test problems that do not also occur (same premises and query) in the training set."""
+    seen = {(tuple(p.premises), p.query) for p in train}
+    return [p for p in test if (tuple(p.premises), p.query) not in seen]
+
 
 @dataclass
 class EvalSettings:
@@ -191,14 +205,8 @@ class Run:
         out = self.dir / "data"
 
         def make() -> dict:
-            gen = dict(min_hops=d.min_hops, max_hops=d.max_hops, tollens_ratio=d.tollens_ratio,
-                       and_ratio=d.and_ratio, unknown_ratio=d.unknown_ratio, distractors=d.distractors,
-                       wordings=tuple(d.wordings))
-            train_distractors = d.distractors if d.train_distractors is None else d.train_distractors
-            train = generate(GeneratorConfig(n=d.n_train, seed=d.seed_train, **{**gen, "distractors": train_distractors}))
-            seen = {(tuple(p.premises), p.query) for p in train}
-            test = [p for p in generate(GeneratorConfig(n=d.n_test, seed=d.seed_test, **gen))
-                    if (tuple(p.premises), p.query) not in seen]
+            train = generate(d.generator(train=True))
+            test = unseen(generate(d.generator(train=False)), train)
             write_problems(self.train_file, train)
             write_problems(self.test_file, test)
             findings = sorted(self._check_data(), key=lambda f: f.line is not None)  # file-level summaries first
