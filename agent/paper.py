@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from sokrates.io import read_json, write_text
+from sokrates.pairs import METHOD_CHANGES
 
 METRICS = (("accuracy", "Accuracy"), ("step_validity", "Step validity"), ("trace_validity", "Trace validity"))
 
@@ -81,15 +82,8 @@ def setup_table(run_dir: Path, link: Linker) -> str:
             rows.append(f"| {label} | {link(value, path, key, '{:g}')} |")
     if _get(cfg, "sft.trace_style") not in (None, "plain"):
         rows.append(f"| Trace style | {_get(cfg, 'sft.trace_style')} |")
-    rows += [f"| Method change | {text} (`{key}`) |" for key, text in METHOD_CHANGES.items() if _get(cfg, key)]
+    rows += [f"| Method change | {text} (`{key}`) |" for key, text in METHOD_CHANGES.values() if _get(cfg, key)]
     return "\n".join(rows)
-
-
-# Settings that change the SOKRATES method itself: named in the setup table whenever they are on.
-METHOD_CHANGES = {"gold_chosen_fallback": "gold proofs as chosen traces for problems with no valid sample",
-                  "later_first_error_pairs": "pairs of invalid traces, the later first error chosen, for problems "
-                                             "with no valid sample",
-                  "step_pairs": "pairs that differ only in the first invalid step, spliced into a valid trace"}
 
 
 def narrative(run_dir: Path, link: Linker) -> str:

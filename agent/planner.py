@@ -3,8 +3,6 @@ with pydantic), and the intent becomes a plan from the workspace's real state: w
 which iterations have been evaluated. The plan is a list of typed steps; the graph runs nothing else."""
 from __future__ import annotations
 
-import json
-
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -113,9 +111,9 @@ def evaluated_iterations(run: Run) -> int:
 
 def checkpoint_note(name: str) -> str:
     """What the plan and the session log say when SFT is a shipped checkpoint, not trained in this run."""
-    from sokrates.model import CHECKPOINT_FILE, checkpoint_dir
+    from sokrates.model import CHECKPOINT_FILE, checkpoint_dir, checkpoint_record
     path = checkpoint_dir(name)
-    record = json.loads((path / CHECKPOINT_FILE).read_text())
+    record = checkpoint_record(path)
     sv = record.get("eval_greedy_test300", {}).get("step_validity", {}).get("value")
     return (f"SFT is not trained in this session: the run starts from the shipped checkpoint {path.name} "
             f"({record.get('steps')} SFT steps on {record['data']['n_train']:,} problems, made with `{record['command']}`, "

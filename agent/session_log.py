@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sokrates.io import DataError, read_json, write_json, write_text
 from sokrates.metrics import format_rate
+from sokrates.pairs import METHOD_CHANGES
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)", re.I)
@@ -177,10 +178,7 @@ class SessionLog:
                  "command": COMMANDS.get(step["step"], "").format(run=run, k=k), "examples": examples,
                  "comparison": result.get("comparison")}
         kinds = result.get("kinds") or {}
-        changes = (("gold", "gold proofs as chosen traces (gold_chosen_fallback)"),
-                   ("later_first_error", "pairs of two invalid traces, the later first error chosen (later_first_error_pairs)"),
-                   ("step", "pairs that differ only in the first invalid step, spliced into a valid trace (step_pairs)"))
-        used = [text for kind, text in changes if kinds.get(kind)]
+        used = [f"{text} ({key})" for kind, (key, text) in METHOD_CHANGES.items() if kinds.get(kind)]
         if step["step"] == "pairs" and used:
             self.record["events"].append({"kind": "tradeoff", "time": time.strftime("%H:%M:%S"),
                                           "text": f"method change in DPO iteration {k}: " + "; ".join(used)})

@@ -113,10 +113,15 @@ def checkpoint_dir(name: str) -> Path:
     return path
 
 
+def checkpoint_record(path: Path) -> dict:
+    """What a shipped checkpoint's checkpoint.json says about how it was made."""
+    return json.loads((path / CHECKPOINT_FILE).read_text())
+
+
 def verify_checkpoint(path: Path) -> dict:
     """The checkpoint's record, after checking that its weights are the ones recorded (sha256)."""
     import hashlib
-    record = json.loads((path / CHECKPOINT_FILE).read_text())
+    record = checkpoint_record(path)
     digest = hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
     if digest != record["sha256"]:
         raise DataError(f"{path / 'model.safetensors'}: sha256 {digest[:12]}... is not the recorded "

@@ -76,17 +76,16 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
             chosen = [{"text": gold[pid], "gold": rejected[0]["gold"]}]
             gold_chosen += 1
             kind = "gold"
-        if chosen:
+        if chosen and step_pairs and kind == "valid":
+            spliced = [step_pair(chosen, rj, prompts[pid]) for rj in rejected]
+            matched, kind = [(sp, rj) for sp, rj in zip(spliced, rejected) if sp][:max_per_problem], "step"
+        elif chosen:
             matched = [(chosen[i % len(chosen)], rejected[i]) for i in range(min(max_per_problem, len(rejected)))]
         elif later_first_error and rejected:
             matched, kind = _prefix_pairs(rejected, max_per_problem), "later_first_error"
             prefix += bool(matched)
         else:
             matched = []
-        if step_pairs and kind == "valid":
-            spliced = [step_pair(chosen, rj, prompts[pid]) for rj in rejected]
-            matched = [(sp, rj) for sp, rj in zip(spliced, rejected) if sp][:max_per_problem]
-            kind = "step"
         for c, rj in matched:
             reason = next((s["reason"] for s in rj["steps"] if not s["valid"]), "wrong answer")
             text = c if kind == "step" else {"prompt": prompts[pid], "chosen": c["text"], "rejected": rj["text"],
@@ -97,8 +96,17 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
               "problems_without_valid_sample": no_valid, "problems_without_invalid_sample": no_invalid,
               "chosen_gold_true_share": round(true_share, 4), "gold_chosen": gold_chosen,
               "prefix_pairs_problems": prefix, "kinds": {k: sum(p["kind"] == k for p in pairs) for k in
-                                                          ("valid", "gold", "later_first_error", "step")}}
+                                                          ("valid", *METHOD_CHANGES)}}
     return pairs, report
+
+
+# The pair kinds that change the method: the setting that turns each on and what it does (the session log and the
+# paper's setup table name them whenever they are used).
+METHOD_CHANGES = {
+    "gold": ("gold_chosen_fallback", "gold proofs as chosen traces for problems with no valid sample"),
+    "later_first_error": ("later_first_error_pairs", "pairs of invalid traces, the later first error chosen, for "
+                                                     "problems with no valid sample"),
+    "step": ("step_pairs", "pairs that differ only in the first invalid step, spliced into a valid trace")}
 
 
 # The rule the pairs gate applies: DPO needs enough optimizer steps on enough distinct problems to move a model.
