@@ -7,9 +7,9 @@ Three changes to the method, each off by default and named in the report:
 - `later_first_error`: a problem with no valid sample pairs the sample whose first invalid step comes latest
   (more valid steps before it) against one whose first error comes earlier (`prefix_pairs`). A weak model then
   gives pairs on most problems; they prefer longer valid prefixes, not valid proofs;
-- `step_pairs`: a pair differs only in the rejected trace's first invalid step, spliced into the valid trace that
-  shares its steps before it (`step`); the shared steps join the prompt. A whole-trace pair pushes down every token
-  after the two traces part, format tokens included; a step pair puts the preference on the step that decided."""
+- `step_pairs`: a pair is one step each, the rejected trace's first invalid step against the step a valid trace
+  took there after the same steps (`step`); the shared steps join the prompt. A whole-trace pair pushes down every
+  token after the two traces part, answer included; a step pair puts the preference on the step that decided."""
 from __future__ import annotations
 
 import re
@@ -37,9 +37,10 @@ def _blocks(text: str) -> list[str] | None:
 
 
 def step_pair(chosen: list[dict], rejected: dict, prompt: str) -> dict | None:
-    """The step pair of a rejected trace: the shared valid steps (`prefix`, after the prompt), the valid trace from
-    there (`chosen`) and the rejected trace's first invalid step followed by the same rest (`rejected`); None when no
-    valid trace shares the rejected one's steps before its first error."""
+    """The step pair of a rejected trace: the steps it shares with a valid trace before its first error (`prefix`,
+    after the prompt), the valid trace's step there (`chosen`) and the rejected trace's first invalid step
+    (`rejected`). Both completions end open (`open_end`: no end-of-sequence token), so the pair trains the one
+    decision and nothing after it. None when no valid trace shares the rejected one's steps before its first error."""
     r = _blocks(rejected["text"])
     e = _first_error(rejected)
     if r is None or len(r) != len(rejected["steps"]) or e >= len(r):
@@ -47,9 +48,8 @@ def step_pair(chosen: list[dict], rejected: dict, prompt: str) -> dict | None:
     for c in chosen:
         blocks = _blocks(c["text"])
         if blocks and len(blocks) > e and blocks[:e] == r[:e] and blocks[e] != r[e]:
-            rest = "".join(blocks[e + 1:])
-            return {"prompt": prompt, "prefix": "".join(r[:e]), "chosen": blocks[e] + rest, "rejected": r[e] + rest,
-                    "gold": c["gold"]}
+            return {"prompt": prompt, "prefix": "".join(r[:e]), "chosen": blocks[e], "rejected": r[e],
+                    "open_end": True, "gold": c["gold"]}
     return None
 
 
@@ -77,8 +77,8 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
             gold_chosen += 1
             kind = "gold"
         if chosen and step_pairs and kind == "valid":
-            spliced = [step_pair(chosen, rj, prompts[pid]) for rj in rejected]
-            matched, kind = [(sp, rj) for sp, rj in zip(spliced, rejected) if sp][:max_per_problem], "step"
+            steps = [step_pair(chosen, rj, prompts[pid]) for rj in rejected]
+            matched, kind = [(sp, rj) for sp, rj in zip(steps, rejected) if sp][:max_per_problem], "step"
         elif chosen:
             matched = [(chosen[i % len(chosen)], rejected[i]) for i in range(min(max_per_problem, len(rejected)))]
         elif later_first_error and rejected:
@@ -106,7 +106,8 @@ METHOD_CHANGES = {
     "gold": ("gold_chosen_fallback", "gold proofs as chosen traces for problems with no valid sample"),
     "later_first_error": ("later_first_error_pairs", "pairs of invalid traces, the later first error chosen, for "
                                                      "problems with no valid sample"),
-    "step": ("step_pairs", "pairs that differ only in the first invalid step, spliced into a valid trace")}
+    "step": ("step_pairs", "one-step pairs: the first invalid step against a valid trace's step after the same "
+                           "steps")}
 
 
 # The rule the pairs gate applies: DPO needs enough optimizer steps on enough distinct problems to move a model.

@@ -52,6 +52,10 @@ class SFTSettings(TrainSettings):
     # counts rows; attention stays within each example (transformers builds the block mask from position_ids).
     packing: bool = False
     trace_style: str = "plain"   # how gold proofs are written (traces.TRACE_STYLES); recorded in the model's note
+    # The loss from the full logits (the model's own cross-entropy) instead of TRL's fused, chunked LM-head loss, which
+    # saves memory on large vocabularies. None: on for the embedded model, whose 8,000-step recipe reached step
+    # validity 0.71 with it and 0.48 with the fused loss on the same GPU (docs/experiments.md, session 6).
+    full_logits_loss: bool | None = None
 
 
 @dataclass
@@ -183,13 +187,30 @@ def _on_disk(rows: list[dict], folder: Path):
     return load_from_disk(str(folder))
 
 
+def _sft_trainer(full_logits: bool):
+    """TRL's SFTTrainer, or with full_logits one whose loss is the model's own cross-entropy on the full logits
+    (transformers' Trainer.compute_loss) instead of TRL's fused LM-head loss; TRL's token accuracy and entropy are
+    then not logged."""
+    from transformers import Trainer
+    from trl import SFTTrainer
+    if not full_logits:
+        return SFTTrainer
+
+    class FullLogitsSFTTrainer(SFTTrainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
+
+    return FullLogitsSFTTrainer
+
+
 def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettings | None = None,
             callbacks: tuple = ()) -> dict:
     """Supervised fine-tuning on the problems' gold traces. Returns the summary. `callbacks` are extra
     transformers TrainerCallbacks (the GPU benchmark times steps with one)."""
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
+    from .model import is_embedded
     s = s or SFTSettings()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -210,8 +231,10 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
                                     # compiled: lengths padded to a multiple of 64 so only a few shapes compile
                                     pad_to_multiple_of=64 if _on_gpu(s.torch_compile) else None, **grouping))
     started = time.time()
-    trainer = SFTTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=Dataset.from_list(rows),
-                         processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
+    full_logits = is_embedded(model_dir) if s.full_logits_loss is None else s.full_logits_loss
+    trainer = _sft_trainer(full_logits)(model=_training_model(model_dir, tokenizer, s), args=args,
+                                        train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+                                        callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
     _train(trainer, "sft.batch_size")
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
     summary = {"stage": "sft", "base_model": str(model_dir), "examples": len(rows), "tokens_per_epoch": tokens,
@@ -219,11 +242,32 @@ def run_sft(model_dir: str | Path, problems: list, out: str | Path, s: SFTSettin
     return _finish(trainer, tokenizer, Path(model_dir), out, summary, started, trace_style=s.trace_style)
 
 
+def _open_end_dpo_trainer():
+    """TRL's DPOTrainer, except that the completions of a pair marked `open_end` lose the end-of-sequence token TRL
+    gives every completion (a step pair's completions are one step of a longer trace: an EOS after it would teach
+    the model to stop there)."""
+    from trl import DPOTrainer
+
+    class OpenEndDPOTrainer(DPOTrainer):
+        def _prepare_dataset(self, dataset, processing_class, *args, **kwargs):
+            dataset = super()._prepare_dataset(dataset, processing_class, *args, **kwargs)
+            eos_id = self._tokenizer.eos_token_id
+
+            def drop_eos(row):
+                if not row["open_end"]:
+                    return {}
+                assert row["chosen_ids"][-1] == eos_id and row["rejected_ids"][-1] == eos_id
+                return {"chosen_ids": row["chosen_ids"][:-1], "rejected_ids": row["rejected_ids"][:-1]}
+            return dataset.map(drop_eos)
+
+    return OpenEndDPOTrainer
+
+
 def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSettings | None = None,
             callbacks: tuple = ()) -> dict:
     """DPO on preference pairs ({"prompt", "chosen", "rejected"}), the policy initialised from model_dir
     and the reference being the same model (its log-probs precomputed by default)."""
-    from trl import DPOConfig, DPOTrainer
+    from trl import DPOConfig
 
     s = s or DPOSettings()
     out = Path(out)
@@ -233,15 +277,17 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model_dir)
     eos = tokenizer.eos_token
+    # a step pair's shared steps follow the prompt, and its completions (one step each) end open, without EOS
     rows = [{"prompt": format_prompt(tokenizer, p["prompt"]) + p.get("prefix", ""), "chosen": p["chosen"] + eos,
-             "rejected": p["rejected"] + eos} for p in pairs]  # a step pair's shared steps follow the prompt
+             "rejected": p["rejected"] + eos, "open_end": bool(p.get("open_end"))} for p in pairs]
     (out / "metrics.jsonl").unlink(missing_ok=True)
     max_length = fit_max_length(tokenizer, [r["prompt"] + max(r["chosen"], r["rejected"], key=len) for r in rows], s,
                                 model_dir, "dpo.max_length")
     args = DPOConfig(**_common_args(out, s, model_dir, max_length=max_length, beta=s.beta, loss_type=list(s.loss_type),
                                     loss_weights=s.loss_weights, precompute_ref_log_probs=s.precompute_ref_log_probs))
     started = time.time()
-    trainer = DPOTrainer(model=_training_model(model_dir, tokenizer, s), args=args, train_dataset=_on_disk(rows, out / "trainer" / "pairs"),
+    trainer = _open_end_dpo_trainer()(model=_training_model(model_dir, tokenizer, s), args=args,
+                                      train_dataset=_on_disk(rows, out / "trainer" / "pairs"),
                          processing_class=tokenizer, callbacks=[_log_callback(out / "metrics.jsonl"), *callbacks])
     _train(trainer, "dpo.batch_size")
     last = [h for h in trainer.state.log_history if "rewards/accuracies" in h]

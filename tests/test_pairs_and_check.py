@@ -72,7 +72,7 @@ def test_later_first_error_pairs_only_when_asked_and_only_without_a_valid_sample
     assert [p["kind"] for p in pairs if p["problem_id"] == problems[0].id] == ["valid"]
 
 
-def test_step_pairs_differ_only_in_the_first_invalid_step_and_keep_the_shared_steps_after_the_prompt():
+def test_step_pairs_are_one_step_each_after_the_shared_steps_and_end_open():
     import re
     problem = next(p for p in generate(GeneratorConfig(n=20, seed=4, min_hops=2)) if len(p.proof) >= 3)
     gold = problem.target()
@@ -89,4 +89,4 @@ def test_step_pairs_differ_only_in_the_first_invalid_step_and_keep_the_shared_st
     assert report["kinds"]["step"] == 1 and len(pairs) == 1  # the trace with stray text gives no step pair
     pair = pairs[0]
     assert pair["prompt"] == problem.prompt() and pair["prefix"] == blocks[0]
-    assert pair["chosen"] == "".join(blocks[1:]) and pair["rejected"] == wrong + "".join(blocks[2:])
+    assert pair["chosen"] == blocks[1] and pair["rejected"] == wrong and pair["open_end"]

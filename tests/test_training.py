@@ -1,6 +1,7 @@
 """Training paths beyond the loop's defaults: packed SFT must not let examples see each other."""
 import json
 
+import pytest
 import torch
 
 from sokrates.model import TinyModelConfig, init_tiny_model, load_model, load_tokenizer
@@ -36,3 +37,43 @@ def test_packed_sft_puts_several_examples_in_a_row_and_learns(tmp_path):
     assert packed["final_loss"] < packed["first_loss"]
     saved = json.loads((tmp_path / "packed" / "model" / "config.json").read_text())
     assert saved["dtype"] == "float32"
+
+
+def test_the_full_logits_loss_trains_like_trls_fused_loss_on_the_cpu(tmp_path):
+    """The embedded model's SFT loss comes from the full logits (sft.full_logits_loss, on by default for it); on the
+    CPU, where TRL's fused LM-head loss takes its exact torch path, the two must give the same losses step by step."""
+    model_dir = init_tiny_model(tmp_path / "m", TINY)
+    problems = generate(GeneratorConfig(n=12, seed=3, max_hops=2))
+    losses = {}
+    for full in (True, False):
+        run_sft(model_dir, problems, tmp_path / str(full), SFTSettings(epochs=1, batch_size=4, logging_steps=1,
+                                                                         full_logits_loss=full))
+        rows = [json.loads(x) for x in (tmp_path / str(full) / "metrics.jsonl").read_text().splitlines()]
+        losses[full] = [r["loss"] for r in rows if "loss" in r]
+    assert len(losses[True]) == 3 and "mean_token_accuracy" not in (tmp_path / "True" / "metrics.jsonl").read_text()
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)
+    assert losses[True][-1] < losses[True][0]
+
+
+def test_dpo_gives_whole_traces_an_end_of_sequence_and_one_step_pairs_none(tmp_path):
+    """A step pair's completions are one step of a longer trace: an EOS after them would teach the model to stop."""
+    from transformers import TrainerCallback
+
+    from sokrates.training import DPOSettings, run_dpo
+    model_dir = init_tiny_model(tmp_path / "m", TINY)
+    eos = load_tokenizer(model_dir).eos_token_id
+    problem = generate(GeneratorConfig(n=1, seed=5))[0]
+    step = {"prompt": problem.prompt(), "prefix": "", "chosen": "Thought: a.\n", "rejected": "Thought: b.\n",
+            "open_end": True}
+    pairs = [step, {"prompt": problem.prompt(), "chosen": "Thought: a.\n", "rejected": "Thought: b.\n"}]
+    seen = {}
+
+    class Peek(TrainerCallback):
+        def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
+            seen["rows"] = list(train_dataloader.dataset)
+
+    run_dpo(model_dir, pairs, tmp_path / "dpo", DPOSettings(epochs=1, batch_size=2), callbacks=(Peek(),))
+    open_row, whole_row = seen["rows"]
+    assert open_row["chosen_ids"][-1] != eos and open_row["rejected_ids"][-1] != eos
+    assert whole_row["chosen_ids"][-1] == eos and whole_row["rejected_ids"][-1] == eos
+    assert whole_row["chosen_ids"][:-1] == open_row["chosen_ids"]
