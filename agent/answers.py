@@ -71,9 +71,7 @@ def _pairs(run_dir: Path, k: int, link) -> list[str]:
     p = read_json(path)
     ln = link(path)
     from sokrates.loop import Run
-    from sokrates.pairs import pairs_verdict
-    cfg = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg
-    enough, why = pairs_verdict(p, cfg.dpo.batch_size, cfg.dpo.epochs)
+    enough, why = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).pairs_verdict(p)
     return [f"DPO iteration {k} trained on {ln('pairs', p['pairs'])} pairs from {ln('problems_with_pairs', p['problems_with_pairs'])}"
             f" of {ln('problems', p['problems'])} problems: " + ("enough to move the model by the pairs rule" if enough
                                                                   else f"too few to move the model ({why})")]

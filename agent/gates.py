@@ -110,15 +110,14 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         share = report["chosen_gold_true_share"]
         if report["pairs"] and not 0.2 <= share <= 0.8:
             q["warnings"].append(f"pairs are unbalanced: {share:.0%} have gold label True")
-        from sokrates.pairs import pairs_verdict
-        cfg = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None).cfg
-        enough, why = pairs_verdict(report, cfg.dpo.batch_size, cfg.dpo.epochs)
+        run = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None)
+        enough, why = run.pairs_verdict(report)
         q["evidence"]["rule"] = why
         if enough:
             q["recommended"] = "proceed"
         else:
             q["warnings"].append(why)
-            if not (cfg.later_first_error_pairs or cfg.gold_chosen_fallback):
+            if not (run.cfg.later_first_error_pairs or run.cfg.gold_chosen_fallback):
                 q["warnings"].append("later_first_error_pairs: true in the run's config.yaml would also pair invalid "
                                      "traces by where their first error comes (a change to the method, named in the draft)")
             q["recommended"] = ("resample" if _tries(state, "pairs", k, "resample") < MAX_RESAMPLES else

@@ -215,6 +215,14 @@ class SessionLog:
     def finished(self, status: str, state: dict) -> None:
         self._add("finished", text=f"session {status}", status=status, next=self._next_steps(status, state))
 
+    def _pairs_enough(self, report: dict) -> bool:
+        """The pairs gate's rule (sokrates.pairs.pairs_verdict) at the run's DPO settings."""
+        from sokrates.loop import Run
+        try:
+            return Run.open(self.workspace, self.record.get("run") or "", log=lambda m: None).pairs_verdict(report)[0]
+        except DataError:  # the run's config is gone: no verdict
+            return False
+
     def _next_steps(self, status: str, state: dict) -> list[str]:
         steps = []
         results = state.get("results", {})
@@ -228,7 +236,7 @@ class SessionLog:
                          f"but {d['choice']} was chosen ({d['who']}): consider {d['recommended']}")
         compared = results.get(f"compare:{last}", {}).get("comparison", {}).get("step_validity") if last else None
         pairs = results.get(f"pairs:{last}", {}) if last else {}
-        enough = pairs.get("problems") and pairs.get("problems_with_pairs", 0) >= 0.2 * pairs["problems"]
+        enough = bool(pairs.get("problems")) and self._pairs_enough(pairs)
         if status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]) and enough:
             steps.append(f"step validity did not measurably rise in iteration {last} although {pairs['pairs']} pairs came "
                          f"from {pairs['problems_with_pairs']}/{pairs['problems']} problems: the pairs are not the limit, "

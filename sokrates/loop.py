@@ -171,6 +171,11 @@ class Run:
         write_text(path, yaml.safe_dump(self.cfg.to_dict(), sort_keys=False))
         return path
 
+    def pairs_verdict(self, report: dict) -> tuple[bool, str]:
+        """(enough, why): whether a pairs report can move the model at this run's DPO batch size and epochs."""
+        from .pairs import pairs_verdict
+        return pairs_verdict(report, self.cfg.dpo.batch_size, self.cfg.dpo.epochs)
+
     # -------------------------------------------------- paths
     def stage_dir(self, stage: str) -> Path:
         return self.dir / stage

@@ -93,7 +93,10 @@ def test_context_brief_names_symptoms_locations_and_figures(finished_workspace):
 
 def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_path):
     from agent.session_log import SessionLog
+    from sokrates.loop import LoopConfig, Run
+    Run(tmp_path, LoopConfig(run_id="run1")).save_config()
     log = SessionLog.create(tmp_path, "s1", "run iteration 1")
+    log.record["run"] = "run1"
     state = {"decisions": [
         {"gate": "plan", "recommended": "approve", "choice": "approve", "who": "--yes", "question": "Run?"},
         {"gate": "pairs", "recommended": "resample", "choice": "proceed", "who": "file", "question": "36 pairs. Train?"}],
@@ -106,6 +109,10 @@ def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_p
     state["results"]["pairs:1"] = {"pairs": 768, "problems": 1000, "problems_with_pairs": 522}  # plenty of pairs
     steps = log._next_steps("done", state)
     assert any("the pairs are not the limit" in s for s in steps) and not any("so few" in s for s in steps)
+    state["results"]["pairs:1"] = {"pairs": 200, "problems": 1000, "problems_with_pairs": 150}  # 25 DPO steps: the
+    assert any("the pairs are not the limit" in s for s in log._next_steps("done", state))    # pairs gate's rule
+    state["results"]["pairs:1"] = {"pairs": 60, "problems": 1000, "problems_with_pairs": 300}   # 8 steps: too few
+    assert not any("the pairs are not the limit" in s for s in log._next_steps("done", state))
     state["results"]["compare:1"]["comparison"]["step_validity"].update(change=0.2, intervals_overlap=False)
     assert any('start "run iteration 2"' in s for s in log._next_steps("done", state))
     state["decisions"].append({"gate": "eval", "iteration": 0, "recommended": "stop", "choice": "stop", "who": "--yes",
