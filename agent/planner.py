@@ -41,6 +41,7 @@ class Plan(BaseModel):
 WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9", "ten": "10", "first": "1", "second": "2", "third": "3"}
 ITER = r"(?:dpo\s+)?(?:iter(?:ation)?|round)\s*#?\s*(\d+)"
+LATEST = r"(?:the\s+)?(?:last|latest|most recent|current)\s+(?:dpo\s+)?(?:iter(?:ation)?|round|model)"  # iteration None
 
 
 def intents_from_rules(goal: str) -> list[Intent] | None:
@@ -65,10 +66,14 @@ def intent_from_rules(goal: str) -> Intent | None:
         return Intent(action="retrain_sft", more_epochs=float(more.group(1)) if more else None,
                       epochs=float(total.group(1)) if total and not more else None,
                       learning_rate=float(lr.group(1)) if lr else None)
-    if re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|\banother dpo\b", g):
+    if re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|"
+                 r"\b(?:another|more|do|run)\s+dpo\b", g):
         return Intent(action="next_iteration", temperature=temperature)
-    if m := re.search(r"\b(?:redo|rerun|re-run|repeat)\s+" + ITER, g):
-        return Intent(action="redo_iteration", iteration=int(m.group(1)), temperature=temperature)
+    if m := re.search(r"\b(?:redo|rerun|re-run|repeat)\s+(?:" + ITER + "|" + LATEST + ")", g):
+        return Intent(action="redo_iteration", iteration=int(m.group(1)) if m.group(1) else None,
+                      temperature=temperature)
+    if re.search(r"\beval\w*\s+" + LATEST, g):
+        return Intent(action="evaluate")
     if re.search(r"\bnew run\b|\bstart (?:a )?(?:fresh|new)\b", g):
         return Intent(action="new_run", temperature=temperature, iteration=_number(g, r"iterations?\s+(\d+)"))
     if m := re.search(r"\beval\w*\s+(?:the\s+)?(?:(?:dpo\s+)?iter(?:ation)?\s*(\d+)|(sft))", g):
@@ -89,10 +94,10 @@ def _number(text: str, pattern: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-UNDERSTOOD = ('"run iteration 2", "do another DPO round", "redo iteration 1", "train SFT longer" (or "with 12 epochs", '
-              '"with learning rate 1e-3"), "evaluate iteration 1", "draft the results section", "check the paper", '
-              '"start a new run with temperature 0.7", "run the loop", questions such as "what went wrong in '
-              'iteration 1?", and several joined by "then"')
+UNDERSTOOD = ('"run iteration 2", "do another DPO round" (or "more DPO"), "redo iteration 1" (or "the last '
+              'iteration"), "train SFT longer" (or "with 12 epochs", "with learning rate 1e-3"), "evaluate iteration 1" (or '
+              '"the latest model"), "draft the results section", "check the paper", "start a new run with temperature 0.7", '
+              '"run the loop", questions such as "what went wrong in iteration 1?", and several joined by "then"')
 
 
 def runs_in(workspace: Path) -> list[str]:
@@ -189,7 +194,7 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         intent = intent.model_copy(update={"action": "run_iteration", "iteration": max(evaluated_iterations(run), 0) + 1})
         notes.append(f"the next iteration of {rid} is {intent.iteration}")
     if intent.action == "redo_iteration":
-        k = intent.iteration or 1
+        k = intent.iteration or max(evaluated_iterations(run), 1)  # none named: the latest
         notes.append(f"iteration {k} again from its sampling (steps whose inputs did not change are skipped)")
         return Plan(run_id=rid, intent=intent, steps=_build_up_to(run, k - 1, notes) + _iteration_steps(k),
                     overrides=overrides, notes=notes, source=source)
@@ -198,7 +203,7 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
     if intent.action == "check_paper":
         return Plan(run_id=rid, intent=intent, steps=[{"step": "claims"}], notes=notes, source=source)
     if intent.action == "evaluate":
-        k = intent.iteration or 0
+        k = intent.iteration if intent.iteration is not None else max(evaluated_iterations(run), 0)  # none: the latest
         if run.model_of(k).is_dir():
             steps = [{"step": "eval", "iteration": k}] + PAPER
         else:

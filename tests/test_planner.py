@@ -60,6 +60,11 @@ def test_a_researchers_phrasings_become_plans(tmp_path):
     assert plan_goal("retrain SFT with 3 more epochs and learning rate 1e-3", ws).overrides == \
         {"sft.epochs": 9.0, "sft.learning_rate": 0.001}
     assert plan_goal("SFT with 20 epochs", ws).overrides == {"sft.epochs": 20.0}
+    assert _steps(plan_goal("more DPO", ws))[0] == "sample3"
+    assert _steps(plan_goal("redo the last iteration", ws))[:2] == ["sample2", "check2"]
+    assert _steps(plan_goal("evaluate the latest model", ws)) == ["eval2", "paper", "claims"]
+    for vague in ("evaluate", "train longer", "train more"):  # which stage or what to train: not guessed
+        assert intent_from_rules(vague) is None, vague
 
 
 def test_questions_are_answered_not_trained(tmp_path):
