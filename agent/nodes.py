@@ -228,7 +228,8 @@ def _ask(state: dict, name: str, detail: dict) -> dict:
     if choice not in q["options"]:
         raise ValueError(f"{choice!r} is not an option of the {name} gate: {q['options']}")
     decision = {"gate": name, "iteration": detail.get("iteration"), "question": q["question"], "options": q["options"],
-                "recommended": q["recommended"], "choice": choice, "who": answer.get("who", "human"), "at": answer.get("at") or time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "recommended": q["recommended"], "choice": choice, "who": answer.get("who", "human"), "at": answer.get("at") or time.strftime("%Y-%m-%dT%H:%M:%S"),
+                **({"because": q["because"]} if q.get("because") else {})}
     log_of(state).decision(decision)
     return decision
 

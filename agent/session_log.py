@@ -232,7 +232,8 @@ class SessionLog:
         why = {"eval": "the SFT model was at chance", "pairs": "there were too few DPO pairs to move the model",
                "sample": "the sample check found problems", "claims": "claims in the draft do not check out"}
         for d in overridden:
-            steps.append(f"the {d['gate']} gate recommended {d['recommended']} because {why.get(d['gate'], 'of its evidence')}, "
+            because = d.get("because") or why.get(d["gate"], "of its evidence")
+            steps.append(f"the {d['gate']} gate recommended {d['recommended']} because {because}, "
                          f"but {d['choice']} was chosen ({d['who']}): consider {d['recommended']}")
         compared = results.get(f"compare:{last}", {}).get("comparison", {}).get("step_validity") if last else None
         pairs = results.get(f"pairs:{last}", {}) if last else {}

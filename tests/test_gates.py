@@ -84,6 +84,22 @@ def test_a_later_eval_gate_offers_no_retrain(tmp_path):
     assert "retrain" not in q["options"] and q["recommended"] == "stop"
 
 
+def test_a_dpo_iteration_that_measurably_lowered_step_validity_is_not_recommended_to_continue(tmp_path):
+    run, _ = _sft_eval(tmp_path, [PROBLEM.target()] * 20)
+    (run / "dpo_iter1" / "eval").mkdir(parents=True)
+    (run / "dpo_iter1" / "eval" / "summary.json").write_text((run / "sft" / "eval" / "summary.json").read_text())
+    state = {**_decided("eval", 1), "plan": [{"step": "sample", "iteration": 2}]}
+
+    def asked(change, overlap):
+        sv = {"before": 0.711, "after": 0.711 + change, "change": change, "intervals_overlap": overlap}
+        return gates.question("eval", state, run, {"iteration": 1, "comparison": {"step_validity": sv}})
+    dropped = asked(-0.08, False)  # the demo's first DPO iteration: 0.711 -> 0.631
+    assert dropped["recommended"] == "stop" and any("measurably worse" in w for w in dropped["warnings"])
+    assert dropped["because"] == "DPO made step validity measurably worse"  # what the session log's next steps say
+    assert asked(-0.02, True)["recommended"] == "continue"   # within the intervals: not a measured drop
+    assert asked(0.05, False)["recommended"] == "continue"
+
+
 def test_the_failure_gate_does_not_recommend_retrying_an_error_that_recurs(tmp_path):
     def rec(error, attempts=1, tried=()):
         detail = {"step": {"step": "sft"}, "error": error, "attempts": attempts, "tried": list(tried),
