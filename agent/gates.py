@@ -157,8 +157,9 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
             if k and drop.get("change", 0) < 0 and not drop.get("intervals_overlap", True):
                 q["warnings"].append(f"step validity fell from {drop['before']:.3f} to {drop['after']:.3f} with the 95% "
                                      "intervals apart: DPO made the model measurably worse, and more iterations from "
-                                     "it are unlikely to help (the first-error causes above say what changed)")
-                q["recommended"] = "stop"
+                                     "it are unlikely to help (the first-error causes above say what changed); "
+                                     "recommended: write up what happened instead of training more")
+                q["recommended"] = "draft" if remaining else "stop"
                 q["because"] = "DPO made step validity measurably worse"
     elif name == "claims":
         q["question"] = f"{detail['failed']} claim(s) in the draft do not check out. Mark the section final anyway?"
