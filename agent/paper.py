@@ -78,8 +78,15 @@ def setup_table(run_dir: Path, link: Linker) -> str:
             if cfg.get("sft_checkpoint"):
                 rows.append(f"| SFT model | the shipped checkpoint {cfg['sft_checkpoint']} (not trained in this run; "
                             "its checkpoint.json says how it was made) |")
+        elif key.startswith("sft.") and cfg.get("sft_checkpoint"):
+            continue  # this run's SFT settings were not used: the checkpoint's own recipe says how SFT ran
         elif isinstance(value, (int, float)):
             rows.append(f"| {label} | {link(value, path, key, '{:g}')} |")
+    losses = _get(cfg, "dpo.loss_type")
+    if losses and list(losses) != ["sigmoid"]:
+        weights = _get(cfg, "dpo.loss_weights")
+        rows.append(f"| DPO loss | {' + '.join(losses)}" + (f" (weights {weights})" if weights else "") +
+                    " (TRL's loss types; `sft` is the NLL of the chosen trace) |")
     if _get(cfg, "sft.trace_style") not in (None, "plain"):
         rows.append(f"| Trace style | {_get(cfg, 'sft.trace_style')} |")
     rows += [f"| Method change | {text} (`{key}`) |" for key, text in METHOD_CHANGES.values() if _get(cfg, key)]
