@@ -208,7 +208,9 @@ def test_ctrl_c_says_what_was_interrupted_and_how_to_resume(tmp_path):
     cfg.write_text(TINY.read_text().replace("sft: {epochs: 1,", "sft: {epochs: 60,"))
     proc = subprocess.Popen([sys.executable, "-c", "from agent.cli import main; main()", "start", "run iteration 1",
                              "--yes", "--config", str(cfg), "-w", str(ws)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+                            # a shell without job control starts background jobs with SIGINT ignored: undo that
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     metrics = ws / "runs" / "run1" / "sft" / "metrics.jsonl"
     deadline = time.time() + 300
     while not metrics.exists() and time.time() < deadline and proc.poll() is None:
