@@ -7,9 +7,11 @@ Three changes to the method, each off by default and named in the report:
 - `later_first_error`: a problem with no valid sample pairs the sample whose first invalid step comes latest
   (more valid steps before it) against one whose first error comes earlier (`prefix_pairs`). A weak model then
   gives pairs on most problems; they prefer longer valid prefixes, not valid proofs;
-- `step_pairs`: a pair is one step each, the rejected trace's first invalid step against the step a valid trace
-  took there after the same steps (`step`); the shared steps join the prompt. A whole-trace pair pushes down every
-  token after the two traces part, answer included; a step pair puts the preference on the step that decided."""
+- `step_pairs`: a pair is one step each, the rejected trace's first invalid step against a valid step another
+  sample took there after the same steps (`step`); the shared steps join the prompt. A whole-trace pair pushes down
+  every token after the two traces part, answer included; a step pair puts the preference on the step that decided.
+  The solver checks each step, so the chosen step need not come from a valid trace: a problem gives step pairs
+  whenever two of its samples part at a step that is valid in one and invalid in the other."""
 from __future__ import annotations
 
 import re
@@ -36,18 +38,20 @@ def _blocks(text: str) -> list[str] | None:
     return blocks if "".join(blocks) == text else None
 
 
-def step_pair(chosen: list[dict], rejected: dict, prompt: str) -> dict | None:
-    """The step pair of a rejected trace: the steps it shares with a valid trace before its first error (`prefix`,
-    after the prompt), the valid trace's step there (`chosen`) and the rejected trace's first invalid step
-    (`rejected`). Both completions end open (`open_end`: no end-of-sequence token), so the pair trains the one
-    decision and nothing after it. None when no valid trace shares the rejected one's steps before its first error."""
+def step_pair(candidates: list[dict], rejected: dict, prompt: str) -> dict | None:
+    """The step pair of a rejected trace: the steps it shares with a candidate sample before its first error
+    (`prefix`, after the prompt), the candidate's valid step there (`chosen`) and the rejected trace's first invalid
+    step (`rejected`). Both completions end open (`open_end`: no end-of-sequence token), so the pair trains the one
+    decision and nothing after it. None when no candidate shares the rejected one's steps before its first error and
+    took a valid, different step there."""
     r = _blocks(rejected["text"])
     e = _first_error(rejected)
     if r is None or len(r) != len(rejected["steps"]) or e >= len(r):
         return None
-    for c in chosen:
+    for c in candidates:
         blocks = _blocks(c["text"])
-        if blocks and len(blocks) > e and blocks[:e] == r[:e] and blocks[e] != r[e]:
+        if (blocks and len(blocks) == len(c["steps"]) and len(blocks) > e and blocks[:e] == r[:e] and blocks[e] != r[e]
+                and c["steps"][e]["valid"]):
             return {"prompt": prompt, "prefix": "".join(r[:e]), "chosen": blocks[e], "rejected": r[e],
                     "open_end": True, "gold": c["gold"]}
     return None
@@ -76,8 +80,8 @@ def build_pairs(records: list[dict], prompts: dict[str, str], max_per_problem: i
             chosen = [{"text": gold[pid], "gold": rejected[0]["gold"]}]
             gold_chosen += 1
             kind = "gold"
-        if chosen and step_pairs and kind == "valid":
-            steps = [step_pair(chosen, rj, prompts[pid]) for rj in rejected]
+        if step_pairs and kind == "valid":
+            steps = [step_pair(chosen + rejected, rj, prompts[pid]) for rj in rejected]
             matched, kind = [(sp, rj) for sp, rj in zip(steps, rejected) if sp][:max_per_problem], "step"
         elif chosen:
             matched = [(chosen[i % len(chosen)], rejected[i]) for i in range(min(max_per_problem, len(rejected)))]
@@ -106,8 +110,8 @@ METHOD_CHANGES = {
     "gold": ("gold_chosen_fallback", "gold proofs as chosen traces for problems with no valid sample"),
     "later_first_error": ("later_first_error_pairs", "pairs of invalid traces, the later first error chosen, for "
                                                      "problems with no valid sample"),
-    "step": ("step_pairs", "one-step pairs: the first invalid step against a valid trace's step after the same "
-                           "steps")}
+    "step": ("step_pairs", "one-step pairs: the first invalid step against a valid step another sample took after "
+                           "the same steps")}
 
 
 # The rule the pairs gate applies: DPO needs enough optimizer steps on enough distinct problems to move a model.

@@ -90,3 +90,18 @@ def test_step_pairs_are_one_step_each_after_the_shared_steps_and_end_open():
     pair = pairs[0]
     assert pair["prompt"] == problem.prompt() and pair["prefix"] == blocks[0]
     assert pair["chosen"] == blocks[1] and pair["rejected"] == wrong and pair["open_end"]
+
+
+def test_step_pairs_need_no_valid_trace_only_a_valid_step_after_the_same_steps():
+    import re
+    problem = next(p for p in generate(GeneratorConfig(n=20, seed=4, min_hops=2)) if len(p.proof) >= 3)
+    blocks = ["Thought:" + b for b in problem.target().split("Thought:")[1:]]
+    cite = lambda b: re.sub(r'args="\[[^\]]*\]"', 'args="[0, 0]"', b)  # noqa: E731  (wrong formulas cited)
+    early = blocks[0] + cite(blocks[1]) + "".join(blocks[2:])             # first error at step 1
+    late = blocks[0] + blocks[1] + cite(blocks[2]) + "".join(blocks[3:])   # first error at step 2
+    records = _records([problem], [[early, late]])
+    assert not any(r["valid"] for r in records)
+    pairs, report = build_pairs(records, {problem.id: problem.prompt()}, step_pairs=True)
+    assert report["problems_without_valid_sample"] == 1 and report["problems_with_pairs"] == 1
+    assert [(p["prefix"], p["chosen"], p["rejected"]) for p in pairs] == [(blocks[0], blocks[1], cite(blocks[1]))]
+    assert build_pairs(records, {problem.id: problem.prompt()})[0] == []  # whole-trace pairs need a valid trace

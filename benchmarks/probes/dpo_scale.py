@@ -28,6 +28,22 @@ def greedy(model, problems, template) -> dict:
             for k in ("accuracy", "step_validity", "trace_validity")}
 
 
+def problems(n_train: int, n_test: int) -> tuple[list, list]:
+    """The benchmark's first `n_train` training problems and its test problems not among them."""
+    data = LoopConfig().data
+    train = generate(replace(data.generator(train=True), n=n_train))
+    return train, unseen(generate(replace(data.generator(train=False), n=n_test)), train)
+
+
+def emitter(path: str):
+    """emit(**row): print one JSON line and append it to `path` (partial results survive a time limit)."""
+    def emit(**row):
+        print(json.dumps(row), flush=True)
+        with Path(path).open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+    return emit
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="checkpoints/tiny-sft")
@@ -41,17 +57,11 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/dpo_scale")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    data = LoopConfig().data
     counts = [int(n) for n in args.problems.split(",")]
-    train = generate(replace(data.generator(train=True), n=args.skip + max(counts)))[args.skip:]
-    test = unseen(generate(replace(data.generator(train=False), n=args.test)), train)
+    train, test = problems(args.skip + max(counts), args.test)
+    train = train[args.skip:]
     template = model_template(args.model)
-    out = Path(args.out)
-
-    def emit(**row):
-        print(json.dumps(row), flush=True)
-        with out.open("a") as fh:
-            fh.write(json.dumps(row) + "\n")
+    emit = emitter(args.out)
 
     started = time.time()
     emit(event="sft", test=len(test), **greedy(args.model, test, template), s=round(time.time() - started))
