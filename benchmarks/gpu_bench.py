@@ -85,8 +85,47 @@ def timed_generate(model, tok, prompts, batch, new_tokens, static=False):
             "problems_per_s": round(len(prompts) / elapsed, 3), "tokens_per_s": round(len(prompts) * new_tokens / elapsed, 1)}
 
 
-def measure_sampling(model, tok, prompts, args) -> dict:
-    """One-at-a-time, batched, and batched with a static cache (transformers compiles its decode step)."""
+def timed_continuous(model_dir: Path, tok, prompts, new_tokens: int, attention: str = "paged|sdpa") -> dict:
+    """transformers' continuous batching (`generate_batch`, paged attention) on the same prompts, greedy, every
+    request to `new_tokens` (random weights never stop)."""
+    from transformers import GenerationConfig
+    from sokrates.model import load_model
+    model = load_model(model_dir, DEVICE, tok, attn_implementation=attention).eval()
+    config = GenerationConfig(max_new_tokens=new_tokens, do_sample=False, eos_token_id=-1,
+                              pad_token_id=tok.pad_token_id)
+    ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    with torch.no_grad():
+        model.generate_batch(inputs=ids[:32], generation_config=config)  # warm-up (CUDA graphs, paged cache)
+        sync()
+        start = time.perf_counter()
+        out = model.generate_batch(inputs=ids, generation_config=config)
+        sync()
+    elapsed = time.perf_counter() - start
+    tokens = sum(len(r.generated_tokens) for r in out.values())
+    del model
+    return {"problems": len(prompts), "new_tokens": new_tokens, "seconds": round(elapsed, 3),
+            "problems_per_s": round(len(prompts) / elapsed, 3), "tokens_per_s": round(tokens / elapsed, 1)}
+
+
+def hbm_bandwidth() -> float | None:
+    """Measured device-memory bandwidth in bytes/s (a 2 GiB copy: read + write)."""
+    if DEVICE != "cuda":
+        return None
+    x = torch.empty(2 ** 30, dtype=torch.bfloat16, device=DEVICE)
+    y = torch.empty_like(x)
+    y.copy_(x)
+    sync()
+    start = time.perf_counter()
+    for _ in range(10):
+        y.copy_(x)
+    sync()
+    return 10 * 2 * x.numel() * x.element_size() / (time.perf_counter() - start)
+
+
+def measure_sampling(model, tok, prompts, args, model_dir: Path) -> dict:
+    """One-at-a-time, batched, batched with a static cache (transformers compiles its decode step), and continuous
+    batching; the fraction of the bandwidth bound (every decode step reads the weights once: at most `rows x
+    bandwidth / weight bytes` tokens/s, KV-cache reads left out, so the true bound is lower)."""
     reset_peak()
     sampling = {"one_at_a_time": timed_generate(model, tok, prompts[:8], 1, args.new_tokens),
                 "batched": timed_generate(model, tok, prompts[:args.batch * 2], args.batch, args.new_tokens)}
@@ -95,11 +134,25 @@ def measure_sampling(model, tok, prompts, args) -> dict:
                                                              args.new_tokens, static=True)
     except Exception as err:  # noqa: BLE001 - report what failed, keep the other figures
         sampling["batched_static_compiled"] = {"error": f"{type(err).__name__}: {str(err)[:300]}"}
+    for name, attention in (("continuous", "paged|sdpa"), ("continuous_flex", "paged|flex_attention")):
+        try:
+            sampling[name] = timed_continuous(model_dir, tok, prompts[:args.batch * 2], args.new_tokens, attention)
+        except Exception as err:  # noqa: BLE001 - report what failed, keep the other figures
+            sampling[name] = {"error": f"{type(err).__name__}: {str(err)[:300]}"}
     one = sampling["one_at_a_time"]["problems_per_s"]
     for fig in sampling.values():
         if "problems_per_s" in fig:
             fig["speedup_vs_one_at_a_time"] = round(fig["problems_per_s"] / one, 1)
-    return {"sampling": sampling, "sampling_peak_memory_gib": peak_gib()}
+    result = {"sampling": sampling, "sampling_peak_memory_gib": peak_gib()}
+    bandwidth = hbm_bandwidth()
+    if bandwidth and "problems_per_s" in sampling["continuous"]:
+        weights = sum(p.numel() * p.element_size() for p in model.parameters())
+        bound = args.batch * bandwidth / weights
+        result.update(sampling_speedup_vs_batched_generate=round(
+            sampling["continuous"]["problems_per_s"] / sampling["batched"]["problems_per_s"], 2),
+            hbm_bandwidth_gb_s=round(bandwidth / 1e9), decode_bound_tokens_per_s_at_batch=round(bound),
+            bound_fraction={k: round(v["tokens_per_s"] / bound, 3) for k, v in sampling.items() if "tokens_per_s" in v})
+    return result
 
 
 def step_timer():
@@ -229,7 +282,7 @@ def main() -> None:
               "torch": torch.__version__}
 
     if not args.skip_sampling:
-        result.update(measure_sampling(model, tok, prompts, args))
+        result.update(measure_sampling(model, tok, prompts, args, model_dir))
     del model
     if DEVICE == "cuda":
         torch.cuda.empty_cache()

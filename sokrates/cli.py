@@ -161,7 +161,7 @@ def sft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None, 
 @app.command("sample")
 def sample(workspace: Path = WORKSPACE, run_id: str = RUN_ID,
            iteration: int = typer.Option(1, help="Sample for DPO iteration k, from the model of iteration k-1."),
-           backend: Optional[str] = typer.Option(None, help="hf, vllm or openai."),
+           backend: Optional[str] = typer.Option(None, help="hf, hf_continuous, vllm or openai."),
            base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
            temperature: Optional[float] = None, samples_per_problem: Optional[int] = None):
     """Sample traces on training problems and verify every step."""

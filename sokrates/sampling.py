@@ -1,6 +1,8 @@
 """Sampling traces behind one interface, with three backends:
 
 - `hf`: batched transformers `generate` (default): left padding, KV cache, batches sized to memory;
+- `hf_continuous`: transformers' own continuous batching (`generate_batch`, paged attention): a request that ends
+  frees its slot for the next at once, instead of a batch waiting for its longest trace;
 - `vllm`: vLLM in-process, when installed (GPU);
 - `openai`: any OpenAI-compatible server (`vllm serve`, ...) through the `openai` client.
 
@@ -11,6 +13,7 @@ original order on every rank: no rank repeats another's work.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
 
 @dataclass
 class SampleSettings:
-    backend: str = "hf"           # hf | vllm | openai
+    backend: str = "hf"           # hf | hf_continuous | vllm | openai
     samples_per_problem: int = 4
     temperature: float = 0.7
     top_p: float = 1.0
@@ -47,11 +50,13 @@ class Sampler:
 
 
 class HFSampler(Sampler):
+    attn_implementation = "sdpa"
+
     def __init__(self, model_dir: str | Path, device: str | None = None):
         from .model import load_model
         self.tokenizer = load_tokenizer(model_dir)
         self.tokenizer.padding_side = "left"
-        self.model = load_model(model_dir, device, self.tokenizer).eval()
+        self.model = load_model(model_dir, device, self.tokenizer, attn_implementation=self.attn_implementation).eval()
 
     def _batch_rows(self, s: SampleSettings, prompt_tokens: int) -> int:
         if s.batch_size:
@@ -92,6 +97,35 @@ class HFSampler(Sampler):
             texts = self.tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
             out += [truncate_at_conclude(t) for t in texts]
         return [out[i * n:(i + 1) * n] for i in range(len(prompts))]
+
+
+class ContinuousSampler(HFSampler):
+    """transformers' continuous batching: every prompt's `n` samples are requests of one `generate_batch` call,
+    scheduled token by token over a paged KV cache. It has no stop strings: a trace runs to its end-of-sequence token
+    (or the token budget) and is cut after its first CONCLUDE, so greedy outputs equal the `hf` backend's."""
+    attn_implementation = "paged|sdpa"
+
+    def generate(self, prompts, n, s, progress=True):
+        import torch
+        from transformers import GenerationConfig
+        torch.manual_seed(s.seed)
+        ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        sampling = dict(do_sample=True, temperature=s.temperature, top_p=s.top_p) if s.temperature > 0 \
+            else dict(do_sample=False)
+        config = GenerationConfig(max_new_tokens=s.token_budget, use_cache=True, eos_token_id=self.tokenizer.eos_token_id,
+                                  pad_token_id=self.tokenizer.pad_token_id, **sampling)
+        with torch.no_grad():  # one request per sample; results come back keyed by request, matched by prompt
+            results = self.model.generate_batch(inputs=[i for i in ids for _ in range(n)], generation_config=config,
+                                                progress_bar=progress)
+        by_prompt: dict[tuple, list] = {}
+        for r in results.values():  # the samples of one prompt are interchangeable
+            by_prompt.setdefault(tuple(r.prompt_ids), []).append(r.generated_tokens)
+        errors = [r.error for r in results.values() if r.error]
+        if errors or {k: len(v) for k, v in by_prompt.items()} != Counter(tuple(i) for i in ids for _ in range(n)):
+            raise DataError(f"continuous batching returned {len(results)} results for {len(ids) * n} samples"
+                            f"{f' ({errors[0]})' if errors else ''}. Fix: use sample.backend: hf.")
+        return [[truncate_at_conclude(self.tokenizer.decode(by_prompt[tuple(i)].pop(0), skip_special_tokens=True))
+                 for _ in range(n)] for i in ids]
 
 
 class VLLMSampler(Sampler):
@@ -138,13 +172,15 @@ class OpenAISampler(Sampler):
 def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:
     if s.backend == "hf":
         return HFSampler(model_dir)
+    if s.backend == "hf_continuous":
+        return ContinuousSampler(model_dir)
     if s.backend == "vllm":
         return VLLMSampler(model_dir)
     if s.backend == "openai":
         if not s.base_url:
             raise ValueError("the openai backend needs --base-url (e.g. http://localhost:8000/v1 of `vllm serve`).")
         return OpenAISampler(model_dir, s.base_url, s.model_name)
-    raise ValueError(f"unknown sampling backend {s.backend!r}: use hf, vllm or openai.")
+    raise ValueError(f"unknown sampling backend {s.backend!r}: use hf, hf_continuous, vllm or openai.")
 
 
 # ---------------------------------------------------------------- sample and verify
