@@ -33,7 +33,8 @@ def main() -> None:
     settings = SampleSettings(samples_per_problem=args.samples, temperature=args.temperature, seed=0)
     greedy = SampleSettings(samples_per_problem=1, temperature=0.0)
     result = {"model": args.model, "problems": args.problems, "samples_per_problem": args.samples,
-              "temperature": args.temperature, "backends": {}, "greedy_texts": {}}
+              "temperature": args.temperature, "backends": {}}
+    texts = {}  # each backend's greedy traces on the first --greedy problems
     for name, cls in BACKENDS.items():
         sampler = cls(args.model)
         sample_records(problems[:16], sampler, settings, template, progress=False)  # warm-up
@@ -42,10 +43,9 @@ def main() -> None:
         seconds = time.perf_counter() - started
         result["backends"][name] = {"seconds": round(seconds, 2), "problems_per_s": round(args.problems / seconds, 2),
                                     "valid_share": round(sum(r["valid"] for r in records) / len(records), 4)}
-        result["greedy_texts"][name] = [r["text"] for r in
-                                        sample_records(problems[:args.greedy], sampler, greedy, template, progress=False)]
+        texts[name] = [r["text"] for r in
+                       sample_records(problems[:args.greedy], sampler, greedy, template, progress=False)]
         print(name, json.dumps(result["backends"][name]), flush=True)
-    texts = result.pop("greedy_texts")
     result["greedy_identical"] = f"{sum(a == b for a, b in zip(*texts.values()))}/{args.greedy}"
     b = result["backends"]
     result["speedup_continuous_vs_generate"] = round(b["hf_continuous"]["problems_per_s"] / b["hf"]["problems_per_s"], 2)

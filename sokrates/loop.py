@@ -76,7 +76,7 @@ class LoopConfig:
     gold_chosen_fallback: bool = False  # a problem with no valid sample pairs its gold proof against a failure
     # a problem with no valid sample pairs its latest-first-error sample against an earlier one (changes the method)
     later_first_error_pairs: bool = False
-    # one-step pairs: the first invalid step against a valid trace's step after the same steps (ending open)
+    # one-step pairs: the first invalid step against a valid step another sample took after the same steps (ending open)
     # (Step-DPO-like; changes the method)
     step_pairs: bool = False
     data: DataSettings = field(default_factory=DataSettings)

@@ -41,6 +41,12 @@ class SampleSettings:
     def token_budget(self) -> int:
         return self.max_new_tokens or self.max_steps * 40
 
+    @property
+    def decoding(self) -> dict:
+        """transformers' generation arguments: sampling at the temperature and top-p, or greedy at temperature 0."""
+        return dict(do_sample=True, temperature=self.temperature, top_p=self.top_p) if self.temperature > 0 \
+            else dict(do_sample=False)
+
 
 class Sampler:
     """Generates `n` completions for each prompt; completions end at the first CONCLUDE."""
@@ -84,13 +90,11 @@ class HFSampler(Sampler):
         for start in tqdm(range(0, len(rows), size), desc="sampling", unit="batch", disable=not progress):
             batch = rows[start:start + size]
             enc = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
-            kwargs = dict(do_sample=True, temperature=s.temperature, top_p=s.top_p) if s.temperature > 0 \
-                else dict(do_sample=False)
             try:
                 with torch.no_grad():
                     gen = self.model.generate(**enc, max_new_tokens=s.token_budget, stop_strings=STOP_STRINGS,
                                               tokenizer=self.tokenizer, use_cache=True,
-                                              pad_token_id=self.tokenizer.pad_token_id, **kwargs)
+                                              pad_token_id=self.tokenizer.pad_token_id, **s.decoding)
             except torch.OutOfMemoryError:
                 raise DataError(f"out of memory while sampling {len(batch)} rows at once. Fix: set sample.batch_size "
                                 "lower in the run's config.yaml.") from None
@@ -110,10 +114,8 @@ class ContinuousSampler(HFSampler):
         from transformers import GenerationConfig
         torch.manual_seed(s.seed)
         ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-        sampling = dict(do_sample=True, temperature=s.temperature, top_p=s.top_p) if s.temperature > 0 \
-            else dict(do_sample=False)
         config = GenerationConfig(max_new_tokens=s.token_budget, use_cache=True, eos_token_id=self.tokenizer.eos_token_id,
-                                  pad_token_id=self.tokenizer.pad_token_id, **sampling)
+                                  pad_token_id=self.tokenizer.pad_token_id, **s.decoding)
         with torch.no_grad():  # one request per sample; results come back keyed by request, matched by prompt
             results = self.model.generate_batch(inputs=[i for i in ids for _ in range(n)], generation_config=config,
                                                 progress_bar=progress)

@@ -277,7 +277,8 @@ def run_dpo(model_dir: str | Path, pairs: list[dict], out: str | Path, s: DPOSet
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model_dir)
     eos = tokenizer.eos_token
-    # a step pair's shared steps follow the prompt, and its completions (one step each) end open, without EOS
+    # a step pair's shared steps follow the prompt; every completion gets EOS here (TRL would add it too), and the
+    # trainer takes it off again for a step pair's completions, which end open (`open_end`, one step each)
     rows = [{"prompt": format_prompt(tokenizer, p["prompt"]) + p.get("prefix", ""), "chosen": p["chosen"] + eos,
              "rejected": p["rejected"] + eos, "open_end": bool(p.get("open_end"))} for p in pairs]
     (out / "metrics.jsonl").unlink(missing_ok=True)
