@@ -112,8 +112,22 @@ def _build(kind, data: dict, where: str):
     values = {}
     for name, value in data.items():
         default = known[name].default_factory() if callable(known[name].default_factory) else None
-        values[name] = _build(type(default), value, f"{where}.{name}") if is_dataclass(default) and isinstance(value, dict) else value
+        values[name] = (_build(type(default), value, f"{where}.{name}") if is_dataclass(default) and isinstance(value, dict)
+                        else _number(value, str(known[name].type), f"{where}.{name}"))
     return kind(**values)
+
+
+def _number(value, annotation: str, where: str):
+    """A numeric setting's value as a number. YAML reads `5e-5` (no dot) as a string, which training would only reject
+    later with a traceback; a string that is not a number is a one-line error here."""
+    numeric = "float" in annotation or annotation.split(" |")[0] == "int"
+    if not numeric or not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        raise DataError(f"{where}: {value!r} is not a number. Fix: write a number (e.g. 5.0e-5).") from None
+    return number if "float" in annotation or not number.is_integer() else int(number)
 
 
 def _copy_checkpoint(source: Path, out: Path) -> dict:
@@ -157,12 +171,14 @@ class Run:
         settings = {k: v for k, v in settings.items() if v is not None}
         if not settings:
             return
+        merged = self.cfg.to_dict()
         for key, value in settings.items():
             *path, name = key.split(".")
-            target = self.cfg
+            target = merged
             for part in path:
-                target = getattr(target, part)
-            setattr(target, name, value)
+                target = target.get(part) if isinstance(target.get(part), dict) else target.setdefault(part, {})
+            target[name] = value
+        self.cfg = LoopConfig.from_dict(merged)  # checked like a config file: unknown names and non-numbers are errors
         self.save_config()
 
     def save_config(self) -> Path:

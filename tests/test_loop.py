@@ -141,3 +141,19 @@ def test_a_run_from_the_shipped_checkpoint_copies_its_verified_weights_and_refus
             log=lambda m: None).sft()
     with pytest.raises(DataError, match="not a shipped checkpoint"):
         checkpoint_dir(str(tmp_path / "nowhere"))
+
+
+def test_numbers_in_settings_are_numbers_and_a_wrong_name_or_value_is_a_clear_error(tmp_path):
+    """YAML reads `5e-5` (no dot) as a string; before, TRL's optimizer stopped with a TypeError traceback."""
+    path = tmp_path / "c.yaml"
+    path.write_text("dpo:\n  learning_rate: 5e-5\ndata:\n  n_train: '200'\n")
+    cfg = LoopConfig.from_file(path)
+    assert cfg.dpo.learning_rate == 5e-5 and cfg.data.n_train == 200 and isinstance(cfg.data.n_train, int)
+    run = Run(tmp_path / "ws", LoopConfig())
+    run.update({"sft.learning_rate": "2e-4", "sample.temperature": None})
+    assert run.cfg.sft.learning_rate == 2e-4 and "learning_rate: 0.0002" in (run.dir / "config.yaml").read_text()
+    with pytest.raises(DataError, match=r"config\.dpo\.learning_rate: 'fast' is not a number"):
+        run.update({"dpo.learning_rate": "fast"})
+    with pytest.raises(DataError, match=r"config\.dpo: unknown setting\(s\) \['lr'\]"):
+        run.update({"dpo.lr": 1e-4})
+    assert run.cfg.sft.learning_rate == 2e-4  # a refused update changes nothing
