@@ -111,6 +111,21 @@ def test_latex_tables_and_text(tmp_path, metrics):
                       ("0.800", "verified"), ("0.700", "mismatch")]
 
 
+def test_a_table_binds_to_the_evaluation_not_the_sample_check_wherever_the_workspace_is(tmp_path, metrics):
+    """The pipeline's layout: a DPO iteration holds the test evaluation (whose record names the model by its path)
+    and the sample check of the training samples (same metric names, other values). The path's folders are not
+    names of the entry, so a table row binds to the evaluation wherever the workspace lives."""
+    stage = metrics / "r1" / "dpo_iter1"
+    summary = json.loads((stage / "eval" / "summary.json").read_text())
+    summary["model"] = "/home/someone/projects/ws/runs/r1/dpo_iter1/model"
+    (stage / "eval" / "summary.json").write_text(json.dumps(summary))
+    (stage / "check.json").write_text(json.dumps(_summary(2000, 5000, 9000, 900, n=4000)))
+    tex = ("\\begin{tabular}{lcc}\n\\toprule\nModel & Accuracy & Step validity \\\\\n\\midrule\n"
+           "+ DPO iter1 & 0.800 & 0.750 \\\\\n+ DPO iter1 & 0.500 & 0.556 \\\\\n\\bottomrule\n\\end{tabular}\n")
+    claims, _ = _check(tmp_path, metrics, tex, ".tex")
+    assert claims == [("0.800", "verified"), ("0.750", "verified"), ("0.500", "mismatch"), ("0.556", "mismatch")]
+
+
 def test_aggregates_with_missing_or_disagreeing_sources(tmp_path, metrics):
     (metrics / "headline.json").write_text(json.dumps({"accuracy": 0.9, "source": ["r1/ghost/summary.json"]}))
     (metrics / "agg2.json").write_text(json.dumps({"pairs": 1500, "source": "r1/dpo_iter1/pairs.json"}))

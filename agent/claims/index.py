@@ -61,10 +61,17 @@ def _file_kind(rel: str) -> str:
     return "eval" if name.startswith(("summary", "results", "aggregate")) else "other"
 
 
+def _is_path(text: str) -> bool:
+    """A file-system path ("/tmp/ws/runs/r1/sft/model"), not a name: its folders would name the entry after wherever
+    the workspace happened to be. A hub id ("org/name") stays a label."""
+    return text.startswith(("/", "./", "../", "~")) or text.count("/") >= 2 or "\\" in text
+
+
 def _flatten(obj, prefix: str, labels: tuple):
     """(key, value, labels) for every number; labels are the text fields naming the dicts it sits in."""
     if isinstance(obj, dict):
-        here = tuple(str(v) for k, v in obj.items() if str(k).lower() in LABEL_KEYS and isinstance(v, str) and len(v) < 60)
+        here = tuple(v for k, v in obj.items()
+                     if str(k).lower() in LABEL_KEYS and isinstance(v, str) and len(v) < 60 and not _is_path(v))
         for k, v in obj.items():
             yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k), labels + here)
     elif isinstance(obj, list):
