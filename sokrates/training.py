@@ -61,7 +61,9 @@ class SFTSettings(TrainSettings):
 @dataclass
 class DPOSettings(TrainSettings):
     epochs: float = 2.0
-    learning_rate: float = 5e-4
+    # 5e-5: on the embedded model 5e-4 lowered step validity in the first iteration with every loss tried, 5e-5 raised
+    # it each iteration (docs/experiments.md, 2026-11-26 afternoon). Pretrained LMs usually take 1e-6 to 5e-6.
+    learning_rate: float = 5e-5
     beta: float = 0.1
     warmup_ratio: float = 0.05
     scheduler: str = "cosine"
