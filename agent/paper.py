@@ -14,6 +14,7 @@ import yaml
 from sokrates.io import read_json, write_text
 from sokrates.pairs import METHOD_CHANGES
 
+SKELETON = Path(__file__).resolve().parent.parent / "paper"  # the files a workspace's first draft starts from
 METRICS = (("accuracy", "Accuracy"), ("step_validity", "Step validity"), ("trace_validity", "Trace validity"))
 
 
@@ -53,9 +54,9 @@ def results_table(run_dir: Path, link: Linker) -> str:
     return "\n".join(rows)
 
 
-SETUP = [("Model", "model"), ("Training problems", "data.n_train"), ("Test problems", "data.n_test"),
-         ("Hops", "data.max_hops"), ("SFT epochs", "sft.epochs"), ("SFT learning rate", "sft.learning_rate"),
-         ("SFT batch size", "sft.batch_size"), ("Samples per problem", "sample.samples_per_problem"),
+SETUP = [("Model", "model"), ("Training problems", "data.n_train"), ("Training-problem seed", "data.seed_train"),
+         ("Test problems", "data.n_test"), ("Hops", "data.max_hops"), ("SFT epochs", "sft.epochs"),
+         ("SFT learning rate", "sft.learning_rate"), ("SFT batch size", "sft.batch_size"), ("Samples per problem", "sample.samples_per_problem"),
          ("Sampling temperature", "sample.temperature"), ("DPO iterations", "iterations"), ("DPO beta", "dpo.beta"),
          ("DPO learning rate", "dpo.learning_rate"), ("DPO epochs", "dpo.epochs"), ("Pairs per problem", "pairs_per_problem")]
 
@@ -123,13 +124,13 @@ def limitations(workspace: Path) -> str:
 
 
 def latex_table(run_dir: Path) -> str:
-    lines = [r"\begin{tabular}{lccc}", r"\toprule", "Model & " + " & ".join(h for _, h in METRICS) + r" \\", r"\midrule"]
+    """The skeleton's LaTeX table with one row per evaluated stage."""
+    rows = []
     for stage, path in eval_stages(run_dir):
         s = read_json(path)
         cells = [f"{s[m]['value']:.3f} [{s[m]['ci95_low']:.3f}, {s[m]['ci95_high']:.3f}]" for m, _ in METRICS]
-        label = stage_label(stage).replace("+", r"+\,")
-        lines.append(f"{label} & " + " & ".join(cells) + r" \\")
-    return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"]) + "\n"
+        rows.append(stage_label(stage).replace("+", r"+\,") + " & " + " & ".join(cells) + r" \\" + "\n")
+    return (SKELETON / "results_table.tex").read_text(encoding="utf-8").replace("%% sokrates:rows\n", "".join(rows))
 
 
 def upsert_blocks(text: str, blocks: dict[str, str]) -> str:
@@ -147,7 +148,10 @@ def draft_results(workspace: Path, run_id: str, out: Path | None = None) -> Path
     run_dir = workspace / "runs" / run_id
     out = out or workspace / "paper" / "results.md"
     link = Linker(out.parent)
-    text = out.read_text() if out.is_file() else f"# Results ({run_id})\n\n<!-- Text outside the sokrates blocks is yours: re-drafting keeps it. -->\n"
+    text = out.read_text() if out.is_file() else \
+        (SKELETON / "results.md").read_text(encoding="utf-8").replace("{run_id}", run_id)
+    if not (out.parent / "README.md").exists():  # the workspace's paper folder says how it is drafted
+        write_text(out.parent / "README.md", (SKELETON / "README.md").read_text(encoding="utf-8"))
     text = upsert_blocks(text, {"setup-table": "## Experimental setup\n\n" + setup_table(run_dir, link),
                                 "results-table": "## Main results\n\n" + results_table(run_dir, link),
                                 "results-narrative": narrative(run_dir, link),
