@@ -77,7 +77,14 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     q = {"gate": name, "options": list(OPTIONS[name]), "evidence": {}, "warnings": [], "examples": []}
     k = detail.get("iteration")
     stage = run_dir / stage_name(k)
-    if name == "plan":
+    readings = state.get("plan_readings") if name == "plan" else None
+    if readings:
+        q["question"] = f"The goal {state['goal']!r} can mean more than one thing. Which one?"
+        q["options"] = [*readings, "abort"]
+        q["evidence"] = {o: f"{r['means']} on run {r['run_id']}: " + ", ".join(_step_label(s) for s in r["steps"])
+                         for o, r in readings.items()}
+        q["recommended"] = next(iter(readings))
+    elif name == "plan":
         q["question"] = f"Run this plan for the goal {state['goal']!r} on run {state['run_id']}?"
         q["evidence"] = {"steps": [_step_label(s) for s in state["plan"]], "notes": state.get("plan_notes", []),
                          "planned_by": state.get("plan_source", "rules")}
@@ -172,6 +179,7 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         q["evidence"] = {"diagnosis": detail["diagnosis"], "attempts": detail["attempts"]}
         q["recommended"] = recommendation(detail)
     q["explain"] = {o: text for o, text in explain(run_dir).items() if o in q["options"]}
+    q["explain"].update({o: r["means"] for o, r in (readings or {}).items()})
     return q
 
 

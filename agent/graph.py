@@ -30,6 +30,7 @@ class AgentState(TypedDict, total=False):
     plan: list[dict]              # [{"step": "sample", "iteration": 1}, ...]
     plan_notes: list[str]
     plan_source: str
+    plan_readings: dict
     cursor: int                   # index of the next plan step
     results: dict                 # "step:iteration" -> figures of that step
     gate: dict | None             # the decision a step asked for

@@ -99,7 +99,7 @@ def plan(state: dict) -> dict:
     p = plan_goal(state["goal"], Path(state["workspace"]), state.get("run_id"), llm, log.warning, base)
     log.planned(p.run_id, p.steps, p.notes, p.source)
     return {"run_id": p.run_id, "plan": p.steps, "plan_notes": p.notes, "plan_source": p.source,
-            "overrides": {**p.overrides, **state.get("overrides", {})}, "cursor": 0}
+            "plan_readings": p.readings, "overrides": {**p.overrides, **state.get("overrides", {})}, "cursor": 0}
 
 
 # ---------------------------------------------------------------- pipeline steps
@@ -203,7 +203,7 @@ def claims(state: dict) -> dict:
     def work(run: Run, step: dict):
         from .claims import check_paths
         workspace = Path(state["workspace"])
-        drafts = sorted((workspace / "paper").glob("*.md"))
+        drafts = sorted(p for p in (workspace / "paper").glob("*") if p.suffix in (".md", ".tex") and p.name != "README.md")
         report = check_paths(drafts, workspace / "runs")
         summary = report["summary"]
         failed = summary["mismatch"] + summary["unsupported"]
@@ -236,11 +236,18 @@ def _ask(state: dict, name: str, detail: dict) -> dict:
 
 def gate_plan(state: dict) -> dict:
     d = _ask(state, "plan", {})
-    config = Path(state["workspace"]) / "runs" / state["run_id"] / "config.yaml"
-    if d["choice"] != "abort" and state.get("overrides") and config.is_file():
-        open_run(state).update(state["overrides"])  # an existing run takes the plan's settings (sft.epochs, ...)
-        log_of(state).note("decision", f"run {state['run_id']} settings changed: {state['overrides']}")
-    return {"decisions": [d], "status": "aborted" if d["choice"] == "abort" else "running"}
+    out: dict = {"decisions": [d], "status": "aborted" if d["choice"] == "abort" else "running"}
+    reading = state.get("plan_readings", {}).get(d["choice"])
+    if reading:  # an ambiguous goal: the chosen reading's plan replaces the recommended one
+        out.update(run_id=reading["run_id"], plan=reading["steps"], plan_notes=reading["notes"],
+                   overrides=reading["overrides"])
+        log_of(state).planned(reading["run_id"], reading["steps"], reading["notes"], state.get("plan_source", "rules"))
+    run_id, overrides = out.get("run_id", state["run_id"]), out.get("overrides", state.get("overrides"))
+    config = Path(state["workspace"]) / "runs" / run_id / "config.yaml"
+    if d["choice"] != "abort" and overrides and config.is_file():
+        open_run({**state, "run_id": run_id}).update(overrides)  # an existing run takes the plan's settings
+        log_of(state).note("decision", f"run {run_id} settings changed: {overrides}")
+    return out
 
 
 def gate_data(state: dict) -> dict:

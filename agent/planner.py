@@ -36,6 +36,9 @@ class Plan(BaseModel):
     overrides: dict = Field(default_factory=dict)   # dotted settings for a new run, e.g. sample.temperature
     notes: list[str] = Field(default_factory=list)
     source: str = "rules"                            # rules | llm
+    # an ambiguous goal: the plan gate asks which reading was meant (option -> {"means", "run_id", "steps", ...});
+    # `steps` are then the first reading's, the recommendation
+    readings: dict[str, dict] = Field(default_factory=dict)
 
 
 WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -87,6 +90,24 @@ def intent_from_rules(goal: str) -> Intent | None:
     if re.search(r"\b(run|continue)\b.*\bloop\b", g):
         return Intent(action="run_iteration", temperature=temperature)
     return None
+
+
+# Goals with more than one sensible reading: the plan gate asks which one (the first is recommended), not a guess.
+READINGS = [
+    (r"^(?:please\s+)?(?:re-?)?eval\w*(?:\s+(?:it|again|now|the model|a model|the run))*$",
+     [("evaluate_latest", "evaluate the latest model", Intent(action="evaluate")),
+      ("evaluate_sft", "evaluate the SFT model", Intent(action="evaluate", iteration=0))]),
+    (r"\b(?:train(?:ing)?|it)\b.*\b(?:longer|more|further|again)\b|\bkeep (?:on )?training\b|\bimprove (?:it|the model)\b",
+     [("more_dpo", "another DPO round on the latest model", Intent(action="next_iteration")),
+      ("retrain_sft", "SFT again with twice the epochs (the DPO iterations then need redoing)",
+       Intent(action="retrain_sft"))]),
+]
+
+
+def readings_of(goal: str) -> list[tuple[str, str, Intent]]:
+    """The readings of an ambiguous goal (option name, what it means, intent); [] when it is not one of them."""
+    g = goal.lower().strip(" .!")
+    return next((readings for pattern, readings in READINGS if re.search(pattern, g)), [])
 
 
 def _number(text: str, pattern: str) -> int | None:
@@ -227,6 +248,13 @@ def plan_goal(goal: str, workspace: Path, run_id: str | None = None, llm=None, w
         intent = llm.structured(render_prompt("plan.md", goal=goal, runs=state or "none"), Intent)
         source = "llm" if intent is not None else "rules"
     intents = [intent] if intent is not None else intents_from_rules(goal)
+    if not intents and (readings := readings_of(goal)):
+        plans = {name: (means, make_plan(i, Path(workspace), run_id, new_run_config, source)) for name, means, i in readings}
+        first = next(iter(plans.values()))[1]
+        first.readings = {name: {"means": means, "run_id": p.run_id, "steps": p.steps, "notes": p.notes,
+                                 "overrides": p.overrides} for name, (means, p) in plans.items()}
+        first.notes = [f"the goal can mean {' or '.join(m for m, _ in plans.values())}: the plan gate asks which"]
+        return first
     if not intents:
         raise ValueError(f"cannot understand the goal {goal!r}. Try one of: {UNDERSTOOD}.")
     plans = [make_plan(i, Path(workspace), run_id, new_run_config, source) for i in intents]

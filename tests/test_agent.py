@@ -314,3 +314,16 @@ def test_an_llm_that_refuses_or_hangs_leaves_the_rules_in_charge_and_no_key_anyw
     stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert b"sk-echoed-secret-987654" not in stored
     assert b"LLM call failed" in stored  # the fallback is recorded
+
+
+def test_an_ambiguous_goal_asks_at_the_plan_gate_and_runs_the_reading_chosen(workspace_copy, tmp_path):
+    (tmp_path / "d.json").write_text(json.dumps({"plan": "evaluate_sft"}))
+    out = agent(workspace_copy, "start", "evaluate", "--decisions", str(tmp_path / "d.json"), "--yes")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    v = _values(workspace_copy, _session_id(out.stdout))
+    plan_decision = v["decisions"][0]
+    assert plan_decision["options"] == ["evaluate_latest", "evaluate_sft", "abort"]
+    assert plan_decision["choice"] == "evaluate_sft" and plan_decision["recommended"] == "evaluate_latest"
+    assert [s.get("iteration") for s in v["plan"] if s["step"] == "eval"] == [0]  # the SFT model, not the latest
+    log = max((workspace_copy / "sessions").glob("*.md"), key=lambda p: p.stat().st_mtime).read_text()
+    assert "can mean more than one thing" in log and "evaluate_sft" in log

@@ -82,3 +82,18 @@ def test_a_goal_that_names_no_run_says_which_of_several_it_takes(tmp_path):
     plan = plan_goal("evaluate iteration 0", ws)
     assert plan.run_id == "run2" and any("most recently changed of 2 runs" in n and "--run-id" in n for n in plan.notes)
     assert not any("most recently" in n for n in plan_goal("evaluate iteration 0", ws, run_id="run1").notes)
+
+
+def test_an_ambiguous_goal_becomes_one_question_with_each_readings_plan(tmp_path):
+    ws = _workspace(tmp_path, 2)
+    evaluate = plan_goal("Evaluate the model", ws)
+    assert list(evaluate.readings) == ["evaluate_latest", "evaluate_sft"]
+    assert evaluate.readings["evaluate_latest"]["steps"] == evaluate.steps  # the recommended reading
+    assert [s.get("iteration") for s in evaluate.readings["evaluate_sft"]["steps"]][0] == 0
+    assert [s.get("iteration") for s in evaluate.steps][0] == 2
+    longer = plan_goal("train it a bit longer", ws)
+    assert list(longer.readings) == ["more_dpo", "retrain_sft"]
+    assert longer.readings["more_dpo"]["steps"][0] == {"step": "sample", "iteration": 3}
+    assert longer.readings["retrain_sft"]["overrides"] == {"sft.epochs": 12.0}
+    assert "the plan gate asks which" in longer.notes[0]
+    assert not plan_goal("run iteration 2", ws).readings  # a clear goal asks nothing
