@@ -73,7 +73,7 @@ def _execute(state: dict, work) -> dict:
     try:
         with quiet(step_log, verbose):
             result, gate = work(open_run(state), step)
-        log.step_done(step, result, time.time() - started)
+        log.step_done(step, result, time.time() - started, at=state["cursor"])
     except Exception as err:  # noqa: BLE001 - every failure goes to the failure gate with a diagnosis
         attempts = state.get("attempts", {}).get(key, 0) + 1
         failure = {"step": step, "error": redact_secrets(f"{type(err).__name__}: {err}"),  # errors may echo a key

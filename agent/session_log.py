@@ -141,10 +141,19 @@ class SessionLog:
         labels = [s["step"] + (f" (iteration {s['iteration']})" if "iteration" in s else "") for s in steps]
         self._add("plan", text=f"plan ({source}): " + " → ".join(labels), notes=notes)
 
-    def step_done(self, step: dict, result: dict, wall_s: float) -> None:
+    def step_done(self, step: dict, result: dict, wall_s: float, at: int | None = None) -> None:
+        """A finished step, with its figures and files. `at` is its place in the plan: a step the log already has as
+        done there (the session was killed after the step finished and before the graph saved that) is noted as
+        kept, not logged as done a second time; its manifest made the pipeline skip it."""
         from sokrates.loop import stage_name
         run = self.record.get("run")
         k = step.get("iteration")
+        since_plan = next((i for i in range(len(self.record["events"]) - 1, -1, -1)
+                           if self.record["events"][i]["kind"] == "plan"), 0)
+        if at is not None and any(e["kind"] == "step" and e.get("at") == at for e in self.record["events"][since_plan:]):
+            label = step["step"] + (f" (iteration {k})" if k is not None else "")
+            self._add("kept", text=f"{label} had finished before the interruption: its outputs are kept, not made again")
+            return
         figures, links = {}, []
         stage = self.workspace / "runs" / (run or "") / stage_name(k)
         source = {"eval": stage / "eval" / "summary.json", "check": stage / "check.json", "sft": stage / "summary.json",
@@ -174,7 +183,7 @@ class SessionLog:
             from sokrates.io import read_jsonl
             records = read_jsonl(stage / "samples.jsonl")
             examples = [r["text"].strip() for r in ([x for x in records if x["valid"]][:1] + [x for x in records if not x["valid"]][:1])]
-        event = {"step": step["step"], "iteration": k, "figures": figures, "links": links, "wall_s": round(wall_s, 1),
+        event = {"step": step["step"], "iteration": k, "at": at, "figures": figures, "links": links, "wall_s": round(wall_s, 1),
                  "command": COMMANDS.get(step["step"], "").format(run=run, k=k), "examples": examples,
                  "comparison": result.get("comparison")}
         kinds = result.get("kinds") or {}
@@ -325,7 +334,7 @@ class SessionLog:
                     timeline.append(f"  - reproduce: `{e['command']}`")
                 for text in e.get("examples") or []:
                     timeline += ["", "  ```", *[f"  {line}" for line in text.splitlines()], "  ```"]
-            elif e["kind"] in ("plan", "failure", "paused", "resumed", "finished", "warning", "decision", "answer"):
+            elif e["kind"] in ("plan", "failure", "paused", "resumed", "kept", "finished", "warning", "decision", "answer"):
                 text = e.get("text") or f"{e['gate']} gate → **{e['choice']}** ({e['who']})"
                 timeline.append(f"- {e['time']} {e['kind']}: {text}")
                 for note in e.get("notes", []):

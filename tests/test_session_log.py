@@ -73,6 +73,25 @@ def test_each_update_keeps_earlier_content(tmp_path):
     assert not list(log.path.parent.glob(".*.tmp"))
 
 
+def test_a_step_finished_before_a_kill_is_logged_once_and_noted_as_kept_after_the_resume(tmp_path):
+    """Killed after a step finished and before the graph saved that, a resumed session reaches the step again (the
+    pipeline skips it by its manifest): the log says so instead of a second "done" line. The same step at another
+    place of the plan (paper after each evaluation) and after a new plan is logged as done again."""
+    log = SessionLog.create(tmp_path, "s1", "run iteration 1")
+    log.planned("run1", [{"step": "data"}, {"step": "paper"}, {"step": "paper"}], [], "rules")
+    log.step_done({"step": "data"}, {}, 1.0, at=0)
+    log = SessionLog.open(tmp_path, "s1")  # the resumed process
+    log.step_done({"step": "data"}, {}, 0.1, at=0)
+    log.step_done({"step": "paper"}, {}, 0.1, at=1)
+    log.step_done({"step": "paper"}, {}, 0.1, at=2)
+    text = log.path.read_text()
+    assert text.count("**data** done in") == 1 and "data had finished before the interruption" in text
+    assert text.count("**paper** done in") == 2
+    log.planned("run1", [{"step": "data"}], [], "rules")  # a new plan (another goal, or a reading chosen)
+    log.step_done({"step": "data"}, {}, 0.1, at=0)
+    assert log.path.read_text().count("**data** done in") == 2
+
+
 def test_redaction_of_keys_tokens_and_home(monkeypatch, tmp_path):
     monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-abcdef123")
     text = ("url http://user:pw@host/v1?api_key=zzz123 key sk-abcdefghijkl token tok-abcdef123 "
