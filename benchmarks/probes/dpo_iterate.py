@@ -66,9 +66,11 @@ def main() -> None:
                     help="all samples' pairs (the pipeline's), or pairs aimed at the greedy trace (see mode_pairs)")
     ap.add_argument("--dpo", default="{}", help="DPOSettings as JSON")
     ap.add_argument("--work", default="/tmp/dpo_iterate")
+    ap.add_argument("--train-hops", default=None, help="MIN-MAX hops of the training problems (default: the benchmark's)")
+    ap.add_argument("--test-hops", default=None, help="MIN-MAX hops of the test problems")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    train, test = problems(args.skip + args.iterations * args.problems, args.test)
+    train, test = problems(args.skip + args.iterations * args.problems, args.test, args.train_hops, args.test_hops)
     template = model_template(args.model)
     emit = emitter(args.out)
 

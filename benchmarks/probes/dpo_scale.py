@@ -28,11 +28,16 @@ def greedy(model, problems, template) -> dict:
             for k in ("accuracy", "step_validity", "trace_validity")}
 
 
-def problems(n_train: int, n_test: int) -> tuple[list, list]:
-    """The benchmark's first `n_train` training problems and its test problems not among them."""
+def problems(n_train: int, n_test: int, train_hops: str | None = None, test_hops: str | None = None) -> tuple[list, list]:
+    """The benchmark's first `n_train` training problems and its test problems not among them; hops "MIN-MAX"
+    narrow either set (the seeds stay the benchmark's)."""
     data = LoopConfig().data
-    train = generate(replace(data.generator(train=True), n=n_train))
-    return train, unseen(generate(replace(data.generator(train=False), n=n_test)), train)
+
+    def config(train: bool, hops: str | None):
+        low, high = (int(h) for h in hops.split("-")) if hops else (data.min_hops, data.max_hops)
+        return replace(data.generator(train=train), n=n_train if train else n_test, min_hops=low, max_hops=high)
+    train = generate(config(True, train_hops))
+    return train, unseen(generate(config(False, test_hops)), train)
 
 
 def emitter(path: str):

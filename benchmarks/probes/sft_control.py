@@ -27,9 +27,11 @@ def main() -> None:
     ap.add_argument("--sft", default='{"learning_rate": 5e-5, "scheduler": "cosine", "warmup_ratio": 0.05, '
                                      '"batch_size": 16, "epochs": 1}', help="SFTSettings as JSON")
     ap.add_argument("--work", default="/tmp/sft_control")
+    ap.add_argument("--train-hops", default=None, help="MIN-MAX hops of the training problems (default: the benchmark's)")
+    ap.add_argument("--test-hops", default=None, help="MIN-MAX hops of the test problems")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    train, test = problems(args.start + args.problems, args.test)
+    train, test = problems(args.start + args.problems, args.test, args.train_hops, args.test_hops)
     summary = run_sft(args.model, train[args.start:], args.work, SFTSettings(**json.loads(args.sft)))
     model = Path(args.work) / "model"
     emitter(args.out)(start=args.start, problems=args.problems, sft=json.loads(args.sft), steps=summary.get("steps"),
