@@ -41,6 +41,9 @@ def data_generate(
                f"{sum(not p.verifiable for p in problems)} unverifiable)")
 
 
+SHOWN_PER_KIND = 5  # `data check` prints this many findings of each kind, then their count
+
+
 @data_app.command("check")
 def data_check(
     file: Path = typer.Argument(..., help="A problems JSONL file or a prompt/completion JSONL file."),
@@ -61,10 +64,18 @@ def data_check(
     if as_json:
         typer.echo(json.dumps({"file": str(file), "findings": findings_to_json(findings)}, indent=2))
     else:
-        for f in findings:
-            typer.echo(f.format(file))
+        from collections import Counter
+        shown: Counter = Counter()
+        for f in findings:  # a large file can have thousands of one kind: the first few of each kind, then a count
+            shown[f.code] += 1
+            if shown[f.code] <= SHOWN_PER_KIND:
+                typer.echo(f.format(file))
+        for code, n in shown.items():
+            if n > SHOWN_PER_KIND:
+                typer.echo(f"... and {n - SHOWN_PER_KIND} more {code} (every one: --json)")
         typer.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
     raise typer.Exit(1 if errors else 0)
+
 
 
 @app.command("verify")

@@ -112,3 +112,15 @@ def test_binary_input_and_a_workspace_that_is_a_file_are_one_line_errors(tmp_pat
     out = _run("loop", "-w", str(a_file))
     assert out.returncode == 2 and "Traceback" not in out.stderr and "writable folder" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_data_check_of_a_large_bad_file_shows_a_few_findings_of_each_kind_and_counts_the_rest(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n" * 40)
+    out = _run("data", "check", str(bad))
+    lines = out.stdout.strip().splitlines()
+    assert out.returncode == 1 and len(lines) < 10, lines
+    assert sum(line.startswith("ERROR malformed_json") for line in lines) == 5
+    assert "... and 35 more malformed_json (every one: --json)" in lines
+    findings = json.loads(_run("data", "check", str(bad), "--json").stdout)["findings"]
+    assert sum(f["code"] == "malformed_json" for f in findings) == 40
