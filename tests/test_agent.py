@@ -317,7 +317,7 @@ def test_an_llm_that_refuses_or_hangs_leaves_the_rules_in_charge_and_no_key_anyw
 
 
 def test_an_ambiguous_goal_asks_at_the_plan_gate_and_runs_the_reading_chosen(workspace_copy, tmp_path):
-    (tmp_path / "d.json").write_text(json.dumps({"plan": "evaluate_sft"}))
+    (tmp_path / "d.json").write_text(json.dumps({"plan": "evaluate_sft", "eval": "stop"}))  # (the tiny model is at chance)
     out = agent(workspace_copy, "start", "evaluate", "--decisions", str(tmp_path / "d.json"), "--yes")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     v = _values(workspace_copy, _session_id(out.stdout))
@@ -325,5 +325,6 @@ def test_an_ambiguous_goal_asks_at_the_plan_gate_and_runs_the_reading_chosen(wor
     assert plan_decision["options"] == ["evaluate_latest", "evaluate_sft", "abort"]
     assert plan_decision["choice"] == "evaluate_sft" and plan_decision["recommended"] == "evaluate_latest"
     assert [s.get("iteration") for s in v["plan"] if s["step"] == "eval"] == [0]  # the SFT model, not the latest
+    assert [(d["gate"], d["choice"]) for d in v["decisions"]] == [("plan", "evaluate_sft"), ("eval", "stop")]
     log = max((workspace_copy / "sessions").glob("*.md"), key=lambda p: p.stat().st_mtime).read_text()
     assert "can mean more than one thing" in log and "evaluate_sft" in log
