@@ -130,14 +130,19 @@ def _latest(workspace: Path, session: str | None) -> str:
 
 @app.command()
 def draft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None, help="Default: the latest run."),
-          out: Optional[Path] = typer.Option(None, help="Default: paper/results.md")):
-    """Write or update the results section (tables with provenance, narrative, limitations) and its LaTeX table."""
-    from .paper import draft_results
+          out: Optional[Path] = typer.Option(None, help="Default: paper/results.md"),
+          diff: bool = typer.Option(False, "--diff", help="Then show what changed since the last version, text and numbers.")):
+    """Write or update the results section (tables with provenance, narrative, limitations) and its LaTeX table; a
+    changed draft is kept as paper/versions/results-NNN.md with its claims report."""
+    from .paper import draft_results, version_diff
     from .planner import runs_in
     rid = run_id or (runs_in(workspace) or [None])[-1]
     if rid is None:
         raise DataError(f"{workspace}/runs: no runs yet. Fix: run the loop first.")
-    typer.echo(f"wrote {draft_results(workspace, rid, out)}")
+    path = draft_results(workspace, rid, out)
+    typer.echo(f"wrote {path}")
+    if diff:
+        typer.echo(version_diff(path.parent, path.stem))
 
 
 @app.command("check-paper")

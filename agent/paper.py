@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from sokrates.io import read_json, write_text
+from sokrates.io import read_json, write_json, write_text
 from sokrates.pairs import METHOD_CHANGES
 
 SKELETON = Path(__file__).resolve().parent.parent / "paper"  # the files a workspace's first draft starts from
@@ -158,4 +158,44 @@ def draft_results(workspace: Path, run_id: str, out: Path | None = None) -> Path
                                 "limitations": "## Limitations\n\n" + limitations(workspace)})
     write_text(out, text)
     write_text(out.with_name("results_table.tex"), latex_table(run_dir))
+    keep_version(out, workspace / "runs")
     return out
+
+
+def _versions(paper_dir: Path, stem: str) -> list[Path]:
+    return sorted((paper_dir / "versions").glob(f"{stem}-[0-9][0-9][0-9].md"))
+
+
+def keep_version(out: Path, metrics_dir: Path) -> Path | None:
+    """Keep a draft that changed since its last version as paper/versions/<stem>-NNN.md (links rewritten for that
+    folder) with its claims report beside it (<stem>-NNN.claims.json). None when nothing changed."""
+    from .claims import check_paths
+    text = out.read_text(encoding="utf-8").replace("](../", "](../../")
+    kept = _versions(out.parent, out.stem)
+    if kept and kept[-1].read_text(encoding="utf-8") == text:
+        return None
+    path = out.parent / "versions" / f"{out.stem}-{len(kept) + 1:03d}.md"
+    write_text(path, text)
+    report = check_paths([path], metrics_dir)
+    write_json(path.with_suffix(".claims.json"), {"summary": report["summary"], "claims": report["claims"]})
+    return path
+
+
+def version_diff(paper_dir: Path, stem: str = "results") -> str:
+    """What changed between the last two versions of a draft: its text (a unified diff) and its verified numbers,
+    by the metrics key each one comes from."""
+    import difflib
+    kept = _versions(paper_dir, stem)
+    if len(kept) < 2:
+        return (f"{paper_dir / 'versions'}: {len(kept)} version(s) of {stem}.md so far; a diff needs two (a draft is kept "
+                "as a new version whenever it changes)")
+    old, new = kept[-2:]
+
+    def numbers(path: Path) -> dict:
+        claims = read_json(path.with_suffix(".claims.json"))["claims"]
+        return {c["source"]: c["text"] for c in claims if c.get("source") and c["status"] == "verified"}
+    a, b = numbers(old), numbers(new)
+    changed = [f"  {src}: {a.get(src, '-')} -> {b.get(src, '-')}" for src in sorted(set(a) | set(b)) if a.get(src) != b.get(src)]
+    text = difflib.unified_diff(old.read_text(encoding="utf-8").splitlines(), new.read_text(encoding="utf-8").splitlines(),
+                                old.name, new.name, lineterm="", n=0)
+    return "\n".join([*text, "", f"numbers changed ({len(changed)}):", *changed])
