@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from sokrates.loop import Run
 
@@ -27,6 +27,16 @@ class Intent(BaseModel):
     learning_rate: float | None = Field(default=None, gt=0, le=1.0)
     question: str | None = Field(default=None, max_length=500)
     run_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+class Goals(BaseModel):
+    """The LLM's reading of a goal: the intents to carry out, in order (a lone intent object is a list of one)."""
+    intents: list[Intent] = Field(min_length=1, max_length=6)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_intent(cls, data):
+        return {"intents": [data]} if isinstance(data, dict) and "intents" not in data else data
 
 
 class Plan(BaseModel):
@@ -241,13 +251,13 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
 
 def plan_goal(goal: str, workspace: Path, run_id: str | None = None, llm=None, warn=print, new_run_config=None) -> Plan:
     """Rules first when no LLM is configured; with one, its validated intent, falling back to the rules."""
-    intent, source = None, "rules"
-    if llm is not None:
+    goals, source = None, "rules"
+    if llm is not None:  # the LLM composes the plan from the same intents; one it does not know fails validation
         from .llm import render_prompt
         state = {r: evaluated_iterations(Run.open(workspace, r)) for r in runs_in(Path(workspace))}
-        intent = llm.structured(render_prompt("plan.md", goal=goal, runs=state or "none"), Intent)
-        source = "llm" if intent is not None else "rules"
-    intents = [intent] if intent is not None else intents_from_rules(goal)
+        goals = llm.structured(render_prompt("plan.md", goal=goal, runs=state or "none"), Goals)
+        source = "llm" if goals is not None else "rules"
+    intents = goals.intents if goals is not None else intents_from_rules(goal)
     if not intents and (readings := readings_of(goal)):
         plans = {name: (means, make_plan(i, Path(workspace), run_id, new_run_config, source)) for name, means, i in readings}
         first = next(iter(plans.values()))[1]

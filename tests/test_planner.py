@@ -97,3 +97,30 @@ def test_an_ambiguous_goal_becomes_one_question_with_each_readings_plan(tmp_path
     assert longer.readings["retrain_sft"]["overrides"] == {"sft.epochs": 12.0}
     assert "the plan gate asks which" in longer.notes[0]
     assert not plan_goal("run iteration 2", ws).readings  # a clear goal asks nothing
+
+
+class _ComposingLLM:
+    """Answers the planner's prompt with a fixed JSON text, validated the way agent.llm.LLM.structured does."""
+    def __init__(self, answer: str):
+        self.answer, self.prompts = answer, []
+
+    def structured(self, prompt, schema):
+        self.prompts.append(prompt)
+        try:
+            return schema.model_validate(json.loads(self.answer))
+        except ValueError:
+            return None
+
+
+def test_an_llm_composes_several_steps_and_a_step_the_pipeline_lacks_leaves_the_rules_in_charge(tmp_path):
+    ws = _workspace(tmp_path, 2)
+    llm = _ComposingLLM('{"intents": [{"action": "retrain_sft", "more_epochs": 2}, {"action": "redo_iteration", '
+                        '"iteration": 1}, {"action": "answer", "question": "did it help?", "iteration": 1}]}')
+    plan = plan_goal("give SFT two more epochs, redo the first round and tell me whether it helped", ws, llm=llm)
+    assert plan.source == "llm" and "retrain_sft" in llm.prompts[0] and "did it help" not in llm.prompts[0]
+    assert _steps(plan)[:4] == ["sft", "eval0", "paper", "claims"] and "sample1" in _steps(plan)
+    assert _steps(plan)[-1] == "answer1" and plan.overrides == {"sft.epochs": 8.0}
+    single = plan_goal("check the numbers", ws, llm=_ComposingLLM('{"action": "check_paper"}'))  # one intent, no list
+    assert single.source == "llm" and _steps(single) == ["claims"]
+    refused = plan_goal("run iteration 3", ws, llm=_ComposingLLM('{"intents": [{"action": "launch_rockets"}]}'))
+    assert refused.source == "rules" and _steps(refused)[0] == "sample3"
