@@ -69,9 +69,10 @@ def resume(session: str = typer.Argument(..., help="The session id (see `sokrate
 
 
 @app.command()
-def status(workspace: Path = WORKSPACE, as_json: bool = typer.Option(False, "--json")):
+def status(workspace: Path = WORKSPACE, as_json: bool = typer.Option(False, "--json"),
+           everything: bool = typer.Option(False, "--all", help="Abandoned sessions too.")):
     """List sessions with their state and pending question."""
-    rows = _session(workspace).status()
+    rows = _session(workspace).status(everything)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -125,6 +126,7 @@ def _latest(workspace: Path, session: str | None) -> str:
     records = sorted((Path(workspace) / "sessions" / ".events").glob("*.json"), key=lambda p: p.stat().st_mtime)
     if not records:
         raise DataError(f"{workspace}/sessions: no session logs yet. Fix: `sokrates-agent start \"run iteration 1\"`.")
+    typer.echo(f"(session {records[-1].stem}, the latest of {len(records)}; name another as the argument)", err=True)
     return records[-1].stem
 
 

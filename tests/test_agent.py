@@ -283,6 +283,10 @@ def test_a_paused_session_can_be_abandoned_and_leaves_its_log(tmp_path):
     assert not any(r["session"] == session for r in json.loads(agent(tmp_path, "status", "--json").stdout))
     assert "abandoned by the user" in next((tmp_path / "sessions").glob("*.md")).read_text()
     assert agent(tmp_path, "abandon", session).returncode == 2  # no such session any more
+    everything = json.loads(agent(tmp_path, "status", "--json", "--all").stdout)
+    assert [(r["session"], r["status"]) for r in everything] == [(session, "abandoned")]
+    shown = agent(tmp_path, "log", "--raw")  # no session named: the latest, and it says which one it shows
+    assert shown.returncode == 0 and f"(session {session}, the latest of 1;" in shown.stderr and "check the paper" in shown.stdout
 
 
 class _Refusing(_JSONHandler):
