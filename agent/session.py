@@ -115,10 +115,12 @@ class Session:
             raise DataError(f"session {session} was made by another version of the agent's graph "
                             f"({snap.values.get('graph_version')} != {graph.version()}); it cannot be resumed safely. "
                             "Fix: start a new session (finished steps are skipped through their manifests).")
-        if not snap.next:
+        if not snap.next and not snap.tasks:
             self.out(f"session {session} is finished ({snap.values.get('status')})")
             return 0
-        SessionLog.open(self.workspace, session).resumed(snap.next)
+        # Killed after a node's writes were saved and before the step's checkpoint, a session has a finished task and no
+        # next node yet: driving it applies those writes (the node does not run again) and goes on.
+        SessionLog.open(self.workspace, session).resumed(snap.next or tuple(t.name for t in snap.tasks))
         return self._drive(session, None, answerer)
 
     def _pending(self, session: str):
