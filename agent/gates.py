@@ -10,6 +10,8 @@ from sokrates.io import read_json, read_jsonl
 from sokrates.loop import Run, stage_name
 from sokrates.metrics import format_rate
 
+from .session_log import step_label
+
 OPTIONS = {
     "plan": ["approve", "abort"],
     "data": ["proceed", "abort"],
@@ -81,12 +83,12 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
     if readings:
         q["question"] = f"The goal {state['goal']!r} can mean more than one thing. Which one?"
         q["options"] = [*readings, "abort"]
-        q["evidence"] = {o: f"{r['means']} on run {r['run_id']}: " + ", ".join(_step_label(s) for s in r["steps"])
+        q["evidence"] = {o: f"{r['means']} on run {r['run_id']}: " + ", ".join(step_label(s) for s in r["steps"])
                          for o, r in readings.items()}
         q["recommended"] = next(iter(readings))
     elif name == "plan":
         q["question"] = f"Run this plan for the goal {state['goal']!r} on run {state['run_id']}?"
-        q["evidence"] = {"steps": [_step_label(s) for s in state["plan"]], "notes": state.get("plan_notes", []),
+        q["evidence"] = {"steps": [step_label(s) for s in state["plan"]], "notes": state.get("plan_notes", []),
                          "planned_by": state.get("plan_source", "rules")}
         q["recommended"] = "approve"
     elif name == "data":
@@ -174,17 +176,13 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         q["warnings"] = detail.get("problems", [])[:10]
         q["recommended"] = "revise"
     elif name == "failure":
-        q["question"] = f"Step {_step_label(detail['step'])} failed: {detail['error']}"
+        q["question"] = f"Step {step_label(detail['step'])} failed: {detail['error']}"
         from .diagnosis import recommendation
         q["evidence"] = {"diagnosis": detail["diagnosis"], "attempts": detail["attempts"]}
         q["recommended"] = recommendation(detail)
     q["explain"] = {o: text for o, text in explain(run_dir).items() if o in q["options"]}
     q["explain"].update({o: r["means"] for o, r in (readings or {}).items()})
     return q
-
-
-def _step_label(step: dict) -> str:
-    return step["step"] + (f" (iteration {step['iteration']})" if "iteration" in step else "")
 
 
 def render(q: dict) -> str:

@@ -15,7 +15,7 @@ from sokrates.loop import LoopConfig, Run, stage_name
 from sokrates.metrics import intervals_overlap
 
 from . import gates
-from .session_log import SessionLog, redact_secrets
+from .session_log import SessionLog, redact_secrets, step_label
 
 
 # ---------------------------------------------------------------- helpers
@@ -58,7 +58,7 @@ def _execute(state: dict, work) -> dict:
     step = current(state)
     log = log_of(state)
     key = f"{step['step']}:{step.get('iteration', '')}"
-    label = gates._step_label(step)
+    label = step_label(step)
     run_dir = Path(state["workspace"]) / "runs" / state["run_id"]
     step_log = run_dir / "logs" / f"{step['step']}{'-' + str(step['iteration']) if 'iteration' in step else ''}.log"
     shown = os.path.relpath(step_log, Path(state["workspace"]))

@@ -56,8 +56,8 @@ def results_table(run_dir: Path, link: Linker) -> str:
 
 SETUP = [("Model", "model"), ("Training problems", "data.n_train"), ("Training-problem seed", "data.seed_train"),
          ("Test problems", "data.n_test"), ("Hops", "data.max_hops"), ("SFT epochs", "sft.epochs"),
-         ("SFT learning rate", "sft.learning_rate"), ("SFT batch size", "sft.batch_size"), ("Samples per problem", "sample.samples_per_problem"),
-         ("Sampling temperature", "sample.temperature"), ("DPO iterations", "iterations"), ("DPO beta", "dpo.beta"),
+         ("SFT learning rate", "sft.learning_rate"), ("SFT batch size", "sft.batch_size"),
+         ("Samples per problem", "sample.samples_per_problem"), ("Sampling temperature", "sample.temperature"), ("DPO iterations", "iterations"), ("DPO beta", "dpo.beta"),
          ("DPO learning rate", "dpo.learning_rate"), ("DPO epochs", "dpo.epochs"), ("Pairs per problem", "pairs_per_problem")]
 
 
@@ -195,7 +195,8 @@ def version_diff(paper_dir: Path, stem: str = "results") -> str:
         claims = read_json(path.with_suffix(".claims.json"))["claims"]
         return {c["source"]: c["text"] for c in claims if c.get("source") and c["status"] == "verified"}
     a, b = numbers(old), numbers(new)
-    changed = [f"  {src}: {a.get(src, '-')} -> {b.get(src, '-')}" for src in sorted(set(a) | set(b)) if a.get(src) != b.get(src)]
+    changed = [f"  {src}: {a.get(src, '-')} -> {b.get(src, '-')}" for src in sorted(set(a) | set(b))
+               if a.get(src) != b.get(src)]
     text = difflib.unified_diff(old.read_text(encoding="utf-8").splitlines(), new.read_text(encoding="utf-8").splitlines(),
                                 old.name, new.name, lineterm="", n=0)
     return "\n".join([*text, "", f"numbers changed ({len(changed)}):", *changed])

@@ -221,15 +221,14 @@ class Session:
 
     def status(self, everything: bool = False) -> list[dict]:
         """The sessions that can be resumed or looked at; with `everything`, abandoned ones too (from their logs)."""
-        rows = []
+        rows, threads = [], graph.threads(self.saver)
         if everything:
-            live = set(graph.threads(self.saver))
             for path in sorted((self.workspace / "sessions" / ".events").glob("*.json")):
                 record = SessionLog.open(self.workspace, path.stem).record
-                if path.stem not in live and any("abandoned by the user" in e.get("text", "") for e in record["events"]):
+                if path.stem not in threads and any("abandoned by the user" in e.get("text", "") for e in record["events"]):
                     rows.append({"session": path.stem, "goal": record.get("goal"), "run": record.get("run"),
                                  "status": "abandoned", "next": [], "question": None, "step": "-"})
-        for thread in graph.threads(self.saver):
+        for thread in threads:
             snap = self.app.get_state(self.config(thread))
             v = snap.values
             pending = self._pending(thread)

@@ -71,6 +71,11 @@ def _git(workspace: Path):
         return None
 
 
+
+def step_label(step: dict) -> str:
+    """A plan step or a logged step as people read it: "eval (iteration 1)", "paper"."""
+    return step["step"] + (f" (iteration {step['iteration']})" if step.get("iteration") is not None else "")
+
 class SessionLog:
     def __init__(self, workspace: Path, record_path: Path):
         self.workspace = Path(workspace)
@@ -138,8 +143,16 @@ class SessionLog:
     def planned(self, run_id: str, steps: list[dict], notes: list[str], source: str) -> None:
         self.record["run"] = run_id
         self.record["config_file"] = f"runs/{run_id}/config.yaml"
-        labels = [s["step"] + (f" (iteration {s['iteration']})" if "iteration" in s else "") for s in steps]
-        self._add("plan", text=f"plan ({source}): " + " → ".join(labels), notes=notes)
+        self._add("plan", text=f"plan ({source}): " + " → ".join(step_label(s) for s in steps), notes=notes)
+
+    def _done_at(self, at: int) -> bool:
+        """Whether the log has a step done at this place of the current plan (events since the latest plan)."""
+        for e in reversed(self.record["events"]):
+            if e["kind"] == "plan":
+                return False
+            if e["kind"] == "step" and e.get("at") == at:
+                return True
+        return False
 
     def step_done(self, step: dict, result: dict, wall_s: float, at: int | None = None) -> None:
         """A finished step, with its figures and files. `at` is its place in the plan: a step the log already has as
@@ -148,11 +161,9 @@ class SessionLog:
         from sokrates.loop import stage_name
         run = self.record.get("run")
         k = step.get("iteration")
-        since_plan = next((i for i in range(len(self.record["events"]) - 1, -1, -1)
-                           if self.record["events"][i]["kind"] == "plan"), 0)
-        if at is not None and any(e["kind"] == "step" and e.get("at") == at for e in self.record["events"][since_plan:]):
-            label = step["step"] + (f" (iteration {k})" if k is not None else "")
-            self._add("kept", text=f"{label} had finished before the interruption: its outputs are kept, not made again")
+        if at is not None and self._done_at(at):
+            self._add("kept", text=f"{step_label(step)} had finished before the interruption: its outputs are kept, "
+                                   "not made again")
             return
         figures, links = {}, []
         stage = self.workspace / "runs" / (run or "") / stage_name(k)
@@ -321,9 +332,8 @@ class SessionLog:
         timeline = ["## Timeline", ""]
         for e in ev:
             if e["kind"] == "step":
-                label = e["step"] + (f" (iteration {e['iteration']})" if e.get("iteration") is not None else "")
                 figs = "; ".join(f"{k} {v}" for k, v in e["figures"].items())
-                timeline.append(f"- {e['time']} **{label}** done in {e['wall_s']} s" + (f": {figs}" if figs else ""))
+                timeline.append(f"- {e['time']} **{step_label(e)}** done in {e['wall_s']} s" + (f": {figs}" if figs else ""))
                 if e.get("comparison"):
                     for m, c in e["comparison"].items():
                         timeline.append(f"  - {m}: {c['before']:.3f} → {c['after']:.3f} ({c['change']:+.3f}; "

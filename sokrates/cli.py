@@ -77,7 +77,6 @@ def data_check(
     raise typer.Exit(1 if errors else 0)
 
 
-
 @app.command("verify")
 def verify(
     traces: Path = typer.Argument(..., help="JSONL of traces: {'problem_id', 'text'} per line (samples.jsonl works)."),

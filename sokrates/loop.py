@@ -176,7 +176,7 @@ class Run:
             *path, name = key.split(".")
             target = merged
             for part in path:
-                target = target.get(part) if isinstance(target.get(part), dict) else target.setdefault(part, {})
+                target = target.setdefault(part, {})
             target[name] = value
         self.cfg = LoopConfig.from_dict(merged)  # checked like a config file: unknown names and non-numbers are errors
         self.save_config()
