@@ -133,18 +133,34 @@ def _latest(workspace: Path, session: str | None) -> str:
 @app.command()
 def draft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None, help="Default: the latest run."),
           out: Optional[Path] = typer.Option(None, help="Default: paper/results.md"),
-          diff: bool = typer.Option(False, "--diff", help="Then show what changed since the last version, text and numbers.")):
-    """Write or update the results section (tables with provenance, narrative, limitations) and its LaTeX table; a
-    changed draft is kept as paper/versions/results-NNN.md with its claims report."""
+          diff: bool = typer.Option(False, "--diff", help="Then show what changed since the last version, text and numbers."),
+          llm_base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL): "
+                                                     "also draft paper/sections.md, every number checked."),
+          llm_model: Optional[str] = typer.Option(None, help="Model name at the endpoint (else SOKRATES_LLM_MODEL).")):
+    """Write or update the results section (tables with provenance, narrative, limitations) and its LaTeX table; with
+    an LLM, also the paper's sections (method, setup, results, analysis, limitations) in paper/sections.md, each
+    number verified and linked, repaired once, or marked [unverified: ...]. A changed draft is kept as
+    paper/versions/<name>-NNN.md with its claims report."""
+    from .llm import LLM, LLMSettings
     from .paper import draft_results, version_diff
     from .planner import runs_in
+    from .sections import draft_sections
     rid = run_id or (runs_in(workspace) or [None])[-1]
     if rid is None:
         raise DataError(f"{workspace}/runs: no runs yet. Fix: run the loop first.")
     path = draft_results(workspace, rid, out)
     typer.echo(f"wrote {path}")
+    written = [path]
+    settings = LLMSettings.resolve(llm_base_url, llm_model)
+    if settings.enabled:
+        warn = lambda m: typer.echo(f"warning: {m}", err=True)  # noqa: E731
+        sections = draft_sections(workspace, rid, LLM(settings, warn=warn), warn, path.parent / "sections.md")
+        if sections:
+            typer.echo(f"wrote {sections}")
+            written.append(sections)
     if diff:
-        typer.echo(version_diff(path.parent, path.stem))
+        for p in written:
+            typer.echo(version_diff(p.parent, p.stem))
 
 
 @app.command("check-paper")

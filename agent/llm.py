@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-TIMEOUT_S = 60.0  # one LLM call; past it the rules decide
+TIMEOUT_S = float(os.environ.get("SOKRATES_LLM_TIMEOUT") or 60.0)  # one LLM call (seconds); past it the rules decide
 
 
 @dataclass

@@ -73,6 +73,8 @@ def _execute(state: dict, work) -> dict:
     try:
         with quiet(step_log, verbose):
             result, gate = work(open_run(state), step)
+        for text in result.pop("log_warnings", []):
+            log.warning(text)
         log.step_done(step, result, time.time() - started, at=state["cursor"])
     except Exception as err:  # noqa: BLE001 - every failure goes to the failure gate with a diagnosis
         attempts = state.get("attempts", {}).get(key, 0) + 1
@@ -193,9 +195,18 @@ def compare(state: dict) -> dict:
 
 def paper(state: dict) -> dict:
     def work(run: Run, step: dict):
+        from .llm import LLM, LLMSettings
         from .paper import draft_results
+        from .sections import draft_sections
         path = draft_results(Path(state["workspace"]), run.cfg.run_id)
-        return {"draft": str(path)}, None
+        result = {"draft": str(path)}
+        settings = LLMSettings.from_state(state.get("llm") or {})
+        if settings.enabled:
+            warnings = result["log_warnings"] = []
+            sections = draft_sections(Path(state["workspace"]), run.cfg.run_id, LLM(settings, warn=warnings.append),
+                                      warnings.append)
+            result["sections"] = str(sections) if sections else "templates only (the LLM draft failed)"
+        return result, None
     return _execute(state, work)
 
 
@@ -207,9 +218,9 @@ def claims(state: dict) -> dict:
         report = check_paths(drafts, workspace / "runs")
         summary = report["summary"]
         failed = summary["mismatch"] + summary["unsupported"]
-        problems = [f"{c['file']}:{c['line']} {c['text']} -> {c['status']}" for c in report["claims"]
-                    if c["status"] != "verified"]
-        result = {"drafts": [str(d) for d in drafts], **summary}
+        problems = [f"{Path(c['file']).name}:{c['line']} {c['text']} -> {c['status']} ({rule[:160]})"
+                    for c, rule in zip(report["claims"], report["rules"]) if c["status"] != "verified"]
+        result = {"drafts": [str(d) for d in drafts], **summary, "problems": problems[:10]}
         evals = max((int(k.split(":")[1]) for k in state.get("results", {}) if k.startswith("eval:")), default=None)
         after = "draft" if evals is None else stage_name(evals)
         result["report"] = str(run.dir / "claims" / f"after_{after}.json")

@@ -202,6 +202,10 @@ class SessionLog:
         if step["step"] == "pairs" and used:
             self.record["events"].append({"kind": "tradeoff", "time": time.strftime("%H:%M:%S"),
                                           "text": f"method change in DPO iteration {k}: " + "; ".join(used)})
+        if step["step"] == "claims":
+            for problem in result.get("problems", []):
+                self.record["events"].append({"kind": "issue", "time": time.strftime("%H:%M:%S"),
+                                              "text": f"claim check: {problem}"})
         if step["step"] == "check" and result.get("reasons"):
             for reason in result["reasons"]:
                 self.record["events"].append({"kind": "issue", "time": time.strftime("%H:%M:%S"), "text": f"sample check ({k}): {reason}"})

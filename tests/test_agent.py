@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from agent.graph import db_path, mermaid, version
 from agent.session import Answerer, Session
 from agent.llm import LLMSettings
 
-from tests.conftest import LOOP_DECISIONS, TINY, agent
+from tests.conftest import LOOP_DECISIONS, TINY, FakeLLM as _FakeLLM, JSONHandler as _JSONHandler, agent
 
 
 def _values(ws: Path, session: str) -> dict:
@@ -114,46 +114,6 @@ def test_killed_mid_step_resumes_without_rerunning_finished_steps(tmp_path):
     assert len(logs) == 1 and "resumed" in logs[0].read_text()
     with sqlite3.connect(db_path(ws)) as conn:  # old checkpoints are pruned
         assert conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] <= 3
-
-
-class _JSONHandler(BaseHTTPRequestHandler):
-    """A quiet HTTP handler that answers with JSON."""
-
-    def reply(self, code: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-class _FakeLLM(_JSONHandler):
-    """A minimal OpenAI-compatible server: the answers are queued by the test."""
-    answers: list[str] = []
-    requests: list[dict] = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(body)
-        content = type(self).answers.pop(0) if type(self).answers else "{}"
-        payload = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                   "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        self.reply(200, payload)
-
-
-@pytest.fixture
-def llm_server():
-    server = HTTPServer(("127.0.0.1", 0), _FakeLLM)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _FakeLLM.answers, _FakeLLM.requests = [], []
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
 
 
 def test_llm_plans_through_the_openai_client_and_invalid_answers_fall_back(workspace_copy, llm_server, monkeypatch):

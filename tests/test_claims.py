@@ -252,3 +252,25 @@ def test_a_read_only_checkout_still_checks_and_says_where_staleness_would_go(tmp
     report = check_paths([draft], metrics, blocker / "claims.json")  # cannot be written
     assert report["summary"]["verified"] == 1
     assert any("staleness not recorded" in n and "claims.json" in n for n in report["notes"])
+
+
+def test_settings_and_error_causes_in_prose_bind_to_their_keys_and_specs_are_not_claims(tmp_path, metrics):
+    """How people (and the LLM drafter) write a run's settings and its diagnosis: "4 traces per problem", "2 pairs per
+    problem", "95 first errors are premises not copied", a number "DPO" names for every iteration alike; and
+    "premise 0", "a 0.7M-parameter model" are not results."""
+    run = metrics / "r1"
+    (run / "config.yaml").write_text("dpo_problems: 1500\npairs_per_problem: 2\nsample:\n  samples_per_problem: 4\n")
+    for k in (1, 3):
+        (run / f"dpo_iter{k}" / "check.json").write_text(json.dumps({"n_problems": 1500, "samples_per_problem": 4}))
+    summary = json.loads((run / "dpo_iter3" / "eval" / "summary.json").read_text())
+    summary["diagnosis"] = {"causes": {"premise_not_copied": 140, "wrong_index": 30},
+                            "first_error_causes": {"premise_not_copied": 95, "wrong_index": 26}}
+    (run / "dpo_iter3" / "eval" / "summary.json").write_text(json.dumps(summary))
+    claims, report = _check(tmp_path, metrics, (
+        "Each DPO iteration sampled 1500 problems with 4 traces per problem and kept up to 2 pairs per problem.\n"
+        "After DPO iteration 3, 95 first errors are premises not copied exactly and 26 cite the wrong index.\n"
+        "After DPO iteration 3, 96 first errors are premises not copied exactly.\n"
+        "The model misreads premise 0 in a 0.7M-parameter model.\n"))
+    assert claims == [("1500", "verified"), ("4", "verified"), ("2", "verified"), ("95", "verified"),
+                      ("26", "verified"), ("96", "mismatch")], (claims, report["rules"])
+    assert "first_error_causes.premise_not_copied" in report["claims"][5]["source"]

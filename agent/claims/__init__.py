@@ -29,14 +29,7 @@ def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = 
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise DataError(f"{path}: not a UTF-8 text draft. Fix: pass the Markdown or LaTeX source.") from None
-        found = extract(path, text)
-        by_sentence: dict = {}
-        for c in found:
-            by_sentence.setdefault((c.sentence, c.line if c.table else 0), []).append(c)
-        derived = [c for c in found if c.kind in ("ratio", "difference")]  # after the numbers they compare
-        for c in [c for c in found if c not in derived] + derived:
-            judge(c, index, by_sentence[(c.sentence, c.line if c.table else 0)])
-        claims += found
+        claims += _judged(path, text, index)
     claims += aggregates(index)
     notes = list(index.notes)
     state = state_file or Path(metrics_dir).parent / ".sokrates" / "claims.json"
@@ -45,10 +38,45 @@ def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = 
     except OSError as err:
         stale = []
         notes.append(f"staleness not recorded: cannot write {state} ({err.strerror}); pass a writable state file")
-    return {"claims": [{"file": c.file, "line": c.line, "text": c.text, "value": c.value, "status": c.status,
-                        "source": c.source, "expected": c.expected, "context": c.sentence.strip()[:200]} for c in claims],
+    return {"claims": [_row(c) for c in claims],
             "summary": {s: sum(c.status == s for c in claims) for s in STATUSES},
             "rules": [c.rule for c in claims], "stale": stale, "unreadable": index.unreadable, "notes": notes}
+
+
+def check_text(text: str, path: Path, metrics_dir: Path) -> list[dict]:
+    """The claims of one piece of text as if it stood at `path` (its links resolve from there), each with its rule and
+    the `file:key` a link can name (`link`); nothing is recorded for staleness."""
+    index = MetricsIndex.load(metrics_dir)
+    return [{**_row(c), "rule": c.rule, "link": _link_target(c, index)} for c in _judged(Path(path), text, index)]
+
+
+def _link_target(c: Claim, index: MetricsIndex) -> str | None:
+    """The one number of a file (`file:key`) a verified claim can link to: its source, or for an interval bound
+    recomputed from k/n the file's own bound beside it."""
+    if c.status != "verified" or c.kind == "fraction" or not c.source:
+        return None
+    if c.source in index.by_where:
+        return c.source
+    if c.role in ("ci_low", "ci_high") and c.source.endswith(".k/n"):
+        bound = f"{c.source[:-4]}.ci95_{c.role[3:]}"
+        return bound if bound in index.by_where else None
+    return None
+
+
+def _judged(path: Path, text: str, index: MetricsIndex) -> list[Claim]:
+    found = extract(path, text)
+    by_sentence: dict = {}
+    for c in found:
+        by_sentence.setdefault((c.sentence, c.line if c.table else 0), []).append(c)
+    derived = [c for c in found if c.kind in ("ratio", "difference")]  # after the numbers they compare
+    for c in [c for c in found if c not in derived] + derived:
+        judge(c, index, by_sentence[(c.sentence, c.line if c.table else 0)])
+    return found
+
+
+def _row(c: Claim) -> dict:
+    return {"file": c.file, "line": c.line, "text": c.text, "value": c.value, "status": c.status, "source": c.source,
+            "expected": c.expected, "context": c.sentence.strip()[:200]}
 
 
 def aggregates(index: MetricsIndex) -> list[Claim]:

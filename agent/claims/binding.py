@@ -13,7 +13,7 @@ from .names import CONFIG, GENERIC, METRICS, RATES, is_stage, positioned, words
 CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|and|against|versus|compared|as|since|because|which|so|with|leaving|giving)\b|\sagainst\s|\s(?:while|whereas|but)\s|\bvs\.?\s")
 COUNT_NOUNS = {"pairs", "problems", "samples", "examples", "steps", "epochs", "seeds", "iterations", "tokens",
                "layers", "heads", "parameters", "test", "train", "hops"}
-UNITS = (COUNT_NOUNS - {"train", "test"}) | {"samples_per_problem", "wall_s"}
+UNITS = (COUNT_NOUNS - {"train", "test"}) | {"samples_per_problem", "pairs_per_problem", "wall_s"}
 STRUCTURE = frozenset({"value", "summary", "eval", "runs", "json", "results", "metrics", "k", "n", "ci95", "low", "high"})
 
 
@@ -42,7 +42,8 @@ def _previous(stage: str) -> str:
     return "sft" if stage in ("dpo", "iter1") else f"iter{int(stage[4:]) - 1}" if stage.startswith("iter") else stage
 
 
-IDENTIFIER_WORDS = {"checkpoint", "ckpt", "step", "steps", "seed", "seeds", "epoch", "epochs", "run", "layer", "model"}
+IDENTIFIER_WORDS = {"checkpoint", "ckpt", "step", "steps", "seed", "seeds", "epoch", "epochs", "run", "layer", "model",
+                    "premise"}
 
 
 def _identifiers(hits: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -89,7 +90,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         if w in (RATES if claim.kind == "percent" else UNITS | METRICS):
             metric = w
             break
-        if w in GENERIC:
+        if w in GENERIC and w not in ("the", "a", "an"):  # "26 cite the wrong index": an article does not end it
             break
     rates = RATES if claim.kind == "percent" else METRICS | CONFIG  # a percentage is a rate, never a count or setting
     if metric is None:
@@ -203,7 +204,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if metric in CONFIG:
         seen = {**seen, "tiers": [seen["tiers"][0] | {stage or ""}, *seen["tiers"][1:]]}
     elif stage and not (seen.get("soft") and not any(stage in e.names for e in pool)):
-        pool = [e for e in pool if stage in e.names]
+        # "DPO" names some DPO stage: every iteration's entry may be meant (one value across them verifies)
+        pool = [e for e in pool if stage in e.names or stage == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
     else:
         unstaged = [e for e in pool if not any(is_stage(w) for w in e.names)]
         claim.extra["stage_guess"] = bool(unstaged) and len(unstaged) < len(pool)  # staged entries set aside
@@ -227,8 +229,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if "hops" not in everything:
         pool = [e for e in pool if "hops" not in e.names] or pool
     sample_words = {"samples", "sampled", "sampling", "check"} & everything
-    rank = (lambda e: KIND_RANK["eval"] if e.kind == "check" else KIND_RANK[e.kind]) if sample_words else \
-        (lambda e: KIND_RANK[e.kind])
+    rank = (lambda e: -1 if e.kind == "check" else KIND_RANK[e.kind]) if sample_words else \
+        (lambda e: KIND_RANK[e.kind])  # "sampled": the sample check's figures before the greedy evaluation's
     low = min(rank(e) for e in pool)
     pool = [e for e in pool if rank(e) == low]
     extra = min(len(e.names - STRUCTURE - everything) for e in pool)

@@ -43,11 +43,12 @@ NUMBER = re.compile(rf"(?<![\w.,])(?P<sign>[+\-−])?(?P<num>{_NUM})"
 NON_CLAIM_BEFORE = re.compile(r"(?:(?:sections?|secs?\.|§§?|tables?|tab\.|figures?|figs?\.|eqs?\.|equations?|appendix|"
                               r"app\.|chapters?|lemmas?|theorems?|algorithms?|alg\.|lines?|pages?|pp\.|footnote|ref\.)"
                               r"\s*~?\s*(?:\d+\s*(?:-{1,2}|–|,|and)\s*)?|(?:version|v|step|iter(?:ation)?|round|seed|epoch|"
-                              r"run|layer|hop|checkpoint|ckpt|#)\s*~?\s*)$", re.I)
+                              r"run|layer|hop|checkpoint|ckpt|premises?|#)\s*~?\s*)$", re.I)
 CONFIDENCE_LEVEL = re.compile(r"\d+(?:\.\d+)?\s?%\s*(?:wilson\s+|wald\s+|bootstrap\s+)?(?:confidence|ci\b|credible|interval|"
                               r"conf\.)", re.I)
 NOT_A_QUANTITY = re.compile(r"\d:\d|:\d\d|\d-\d\d-|\d{8}")
-HARDWARE = re.compile(r"\s?(?:GB|GiB|MB|MiB|TB|GHz|W)\b")  # "80 GB", "700 W": a machine's spec, not a result
+HARDWARE = re.compile(r"\s?(?:GB|GiB|MB|MiB|TB|GHz|W)\b|-?\s?param(?:eter)?s?\b")  # "80 GB", "700 W", "0.7M-parameter":
+# a machine's or a model's spec, not a result
 DURATION = re.compile(r"\s?(?:s|sec|secs|seconds|min|mins|minutes|ms|h|hours)\b")  # "done in 9.9 s": a log's timing
 APPROX = re.compile(r"(?:~|≈|∼|\babout|\baround|\bapproximately|\broughly|\bnearly|\balmost|\bclose to|\bsome)\s*$", re.I)
 LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>|≥)\s*$", re.I)
@@ -56,6 +57,7 @@ LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 INTERVAL = re.compile(rf"\[\s*({_NUM})\s*%?\s*,\s*({_NUM})\s*%?\s*\]|(?:CI|interval)\s*[:=]?\s*\(?\s*({_NUM})\s*%?\s*[–-]\s*({_NUM})",
                       re.I)
+MARKED = re.compile(r"\s*\[unverified:((?:[^\[\]]|\[[^\[\]]*\])*)\]")  # the drafter's mark beside a number
 SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bSec)(?<!\bTab)"
                           r"[.!?](?=\s+[A-Z(\[*_`\\$])")
 
@@ -67,6 +69,9 @@ def _float(raw: str) -> float:
 def numbers(text: str) -> list[Claim]:
     """Claims in one piece of plain text (a sentence or a cell); `pos` is each number's offset in it."""
     masked = CITATION.sub(lambda m: " " * len(m.group(0)), text)
+    marks = {m.start(): m for m in MARKED.finditer(masked)}
+    for m in marks.values():  # the numbers inside a mark are the checker's, not the draft's claims
+        masked = masked[:m.start()] + " " * len(m.group(0)) + masked[m.end():]
     roles = {}
     for m in INTERVAL.finditer(masked):
         lo, hi = (1, 2) if m.group(1) else (3, 4)
@@ -110,6 +115,8 @@ def numbers(text: str) -> list[Claim]:
         claim.role = roles.get(start, roles.get(m.start(), "value"))
         if re.search(r"(?:±|\+/-|\\pm)\s*$", before):
             claim.role = "pm"
+        if end in marks:
+            claim.extra["marked"] = marks[end].group(1).strip()
         claim.approx = bool(APPROX.search(before))
         claim.bound = ">" if LOWER.search(before) else "<" if UPPER.search(before) else ""
         out.append(claim)

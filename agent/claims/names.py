@@ -33,7 +33,18 @@ PHRASES = [
     (r"\bproblems?\s*(?:/|per)\s*(?:h|hr|hour)\b|\bproblems_per_hour\b", " problems_per_hour "),
     (r"\bproblems?\s*(?:/|per)\s*(?:s|sec|second)\b|\bproblems_per_s\b", " problems_per_s "),
     (r"\btokens?\s*(?:/|per)\s*(?:s|sec|second)\b|\btokens_per_s\b|\btok/s\b", " tokens_per_s "),
-    (r"\bsamples?\s*(?:/|per)\s*problem\b|\bsamples_per_problem\b", " samples_per_problem "),
+    (r"\b(?:samples?|traces?|completions?|generations?)\s*(?:(?:/|per|for\s+each)\s*problem\b|each\b)|\bsamples_per_problem\b",
+     " samples_per_problem "),
+    (r"\bpairs?\s*(?:/|per|for\s+each)\s*problem\b|\bpairs_per_problem\b", " pairs_per_problem "),
+    # the solver's causes of an invalid step (sokrates/causes.py), as the diagnosis keys and as prose names them
+    (r"\bfirst[\s_-]*(?:errors?|invalid[\s_-]*steps?|mistakes?)\b", " first_error "),
+    (r"\bpremises?[\s_-]*(?:text[\s_-]*)?not[\s_-]*copied\b", " premise_not_copied "),
+    (r"\bwrong[\s_-]*(?:premise[\s_-]*)?ind(?:ex|ices|exes)\b", " wrong_index "),
+    (r"\bwrong[\s_-]*(?:inference[\s_-]*)?rules?\b", " wrong_rule "),
+    (r"\bwrong[\s_-]*answers?(?:[\s_-]*signs?)?\b", " wrong_answer "),
+    (r"\bclaims?[\s_-]*(?:that[\s_-]*)?(?:not[\s_-]*following|(?:does|do)[\s_-]*not[\s_-]*follow)\b", " claim_not_following "),
+    (r"\bcites?[\s_-]*(?:an?[\s_-]*)?(?:unestablished|formulas?[\s_-]*not[\s_-]*yet[\s_-]*established)\b",
+     " cites_unestablished "),
     (r"\blearning[\s_-]*rate\b|\blr\b", " learning_rate "),
     (r"\bbatch[\s_-]*size\b", " batch_size "),
     (r"\bweight[\s_-]*decay\b", " weight_decay "),
@@ -58,11 +69,13 @@ those it its as we our us after before over under per vs versus value values sum
 results result metrics metric data file files eval evaluation table row col column stage stages model models score
 scores rate rates total all each both only when while which who what reaches reached reach rises rise rose falls fell
 gain gains improves improved improvement drop drops up down s x k m""".split())
+CAUSES = frozenset("premise_not_copied wrong_index wrong_rule wrong_answer claim_not_following cites_unestablished "
+                   "malformed".split())  # counts of invalid steps by cause
 METRICS = frozenset("""accuracy step_validity trace_validity local_validity loss problems_per_hour problems_per_s
-tokens_per_s mfu pairs reward_accuracy wall_s""".split())
+tokens_per_s mfu pairs reward_accuracy wall_s""".split()) | CAUSES
 RATES = frozenset("accuracy step_validity trace_validity local_validity mfu reward_accuracy".split())  # what a % can be
 CONFIG = frozenset("""learning_rate batch_size weight_decay temperature beta epochs samples_per_problem max_new_tokens
-max_length top_p warmup_ratio iterations seeds""".split())
+max_length top_p warmup_ratio iterations seeds pairs_per_problem""".split())
 _WORD = re.compile(r"[a-z][a-z0-9_]*|\d+")
 
 

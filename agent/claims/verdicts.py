@@ -33,6 +33,9 @@ def _holds(claim: Claim, source: float) -> bool:
 
 
 def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
+    if "marked" in claim.extra:  # a number the drafter could not verify stays a mismatch until a person clears it
+        claim.status, claim.rule = "mismatch", f"marked unverified in the draft: {claim.extra['marked']}"
+        return claim
     if claim.link:
         path, _, key = claim.link.partition("#")
         entry = _linked(index, Path(claim.file).parent, path, key)
@@ -277,6 +280,9 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
         return None
     if re.search(r";|,\s*(?:and|while|but)\b", claim.sentence[chosen[1].pos:claim.pos]):
         claim.extra["loose_pair"] = True  # the pair stands in another clause: a disagreement is not a mismatch
+    elif re.search(r"\bfrom\s+$", claim.sentence[:chosen[0].pos]) and re.fullmatch(
+            r"%?\s*(?:to|→|->)\s*", claim.sentence[chosen[0].pos + len(chosen[0].text):chosen[1].pos]):
+        claim.extra["explicit_pair"] = True  # "from 0.45 to 0.57, a 1.27× gain": no other pair may stand in
     return [_value_and_source(c) for c in chosen]
 
 
