@@ -288,15 +288,21 @@ def main() -> None:
         torch.cuda.empty_cache()
 
     peak = next((v for k, v in PEAK_BF16.items() if k in device), None)
-    result["sft"] = []
-    for i, spec in enumerate([] if args.skip_sft else args.sft):
-        result["sft"].append(measure_sft(model_dir, spec, work, params, peak, args, profile=args.profile and i == 0))
-        print(json.dumps(result["sft"][-1]), flush=True)
-
-    result["dpo"] = []
-    for spec in [] if args.skip_dpo else args.dpo:
-        result["dpo"].append(measure_dpo(model_dir, tok, spec, work, params, peak, args))
-        print(json.dumps(result["dpo"][-1]), flush=True)
+    for stage, specs in (("sft", [] if args.skip_sft else args.sft), ("dpo", [] if args.skip_dpo else args.dpo)):
+        result[stage] = []
+        for i, spec in enumerate(specs):
+            try:  # one spec that fails (out of memory, a kernel missing) is recorded, the others still run
+                figures = measure_sft(model_dir, spec, work, params, peak, args, profile=args.profile and i == 0) \
+                    if stage == "sft" else measure_dpo(model_dir, tok, spec, work, params, peak, args)
+            except Exception as err:  # noqa: BLE001
+                figures = {"spec": spec, "error": f"{type(err).__name__}: {str(err)[:300]}"}
+            result[stage].append(figures)
+            print(json.dumps(figures), flush=True)
+            if DEVICE == "cuda":
+                torch.cuda.empty_cache()
+        measured = [r["mfu"] for r in result[stage] if r.get("mfu") is not None]
+        if measured:
+            result[f"{stage}_mfu"] = max(measured)  # the best spec's, as a fraction of the dense bf16 peak
 
     out = Path(args.out or f"benchmarks/results/gpu_{slug(device)}.json")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -77,3 +77,12 @@ def test_dpo_gives_whole_traces_an_end_of_sequence_and_one_step_pairs_none(tmp_p
     assert open_row["chosen_ids"][-1] != eos and open_row["rejected_ids"][-1] != eos
     assert whole_row["chosen_ids"][-1] == eos and whole_row["rejected_ids"][-1] == eos
     assert whole_row["chosen_ids"][:-1] == open_row["chosen_ids"]
+
+
+def test_liger_kernels_turn_compilation_off_and_the_trainer_gets_the_flag(tmp_path):
+    """Measured on a GPU: dynamo fails on liger's kernels, so asking for them must not also compile."""
+    from sokrates.training import _common_args
+    args = _common_args(tmp_path, SFTSettings(use_liger_kernel=True, torch_compile=True), tmp_path)
+    assert args["use_liger_kernel"] is True and args["torch_compile"] is False
+    plain = _common_args(tmp_path, SFTSettings(torch_compile=True), tmp_path)
+    assert plain["use_liger_kernel"] is False and plain["torch_compile"] is True
