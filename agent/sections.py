@@ -120,12 +120,14 @@ def _examples(summary_path: Path) -> list[str]:
 # ---------------------------------------------------------------- drafting
 
 
-def usable(text: str | None) -> str | None:
-    """The LLM's answer as section prose, or None when it is not prose (empty, JSON, markup, noise)."""
+def usable(text: str | None, own_heading: bool = False) -> str | None:
+    """The LLM's answer as prose, or None when it is not prose (empty, JSON, markup, noise). A leading heading is
+    dropped unless the text may have its own (the block adds the section's)."""
     if not text:
         return None
     text = re.sub(r"^```\w*\n|\n```\s*$", "", text.strip()).strip()
-    text = re.sub(r"^#+ .*\n+", "", text)  # the section's own heading: the block adds it
+    if not own_heading:
+        text = re.sub(r"^#+ .*\n+", "", text)
     words = re.findall(r"[A-Za-z]{2,}", text)
     if len(words) < 15 or text[:1] in "{[<" or sum(len(w) for w in words) < 0.5 * len(text):
         return None
@@ -183,10 +185,11 @@ def annotate(section: str, claims: list[dict], link) -> str:
     return "\n".join(lines)
 
 
-def draft_section(llm: LLM, name: str, brief: str, check, warn) -> tuple[str, list[dict]] | None:
-    """One section: draft, verify, repair once, verify again. (text, claims of the final text) or None."""
-    title, what = SECTIONS[name]
-    text = usable(llm.text(render_prompt("paper_section.md", title=title, what=what, brief=brief)))
+def checked_draft(llm: LLM, prompt: str, title: str, brief: str, check, warn,
+                  headings: bool = False) -> tuple[str, list[dict]] | None:
+    """LLM text from `prompt`: drafted, verified by `check`, repaired once with the checker's verdicts, verified
+    again. (text, claims of the final text) or None when the LLM gives nothing usable."""
+    text = usable(llm.text(prompt), headings)
     if text is None:
         warn(f"the LLM gave no usable draft of '{title}'")
         return None
@@ -194,12 +197,38 @@ def draft_section(llm: LLM, name: str, brief: str, check, warn) -> tuple[str, li
     problems = verdict_lines(claims)
     if problems:
         repaired = usable(llm.text(render_prompt("paper_repair.md", title=title, verdicts="\n".join(problems),
-                                                 text=text, brief=brief)))
+                                                 text=text, brief=brief)), headings)
         if repaired is None:
             warn(f"the LLM's repair of '{title}' was not usable; its first draft is kept, marked")
         else:
             text, claims = repaired, check(repaired)
     return text, claims
+
+
+def _checker(out: Path, metrics: Path):
+    """For text that will stand at `out`: a link maker for verified numbers and the check itself."""
+    def link(file: str, key: str, text: str) -> str:
+        return f"[{text}]({os.path.relpath((metrics / file).resolve(), out.parent.resolve())}#{key})"
+
+    def check(text: str) -> list[dict]:
+        return check_text(text, out, metrics)
+    return link, check
+
+
+def draft_log_insight(log_path: Path, evidence: str, workspace: Path, run_id: str | None, llm: LLM,
+                      warn=print) -> str | None:
+    """What worked, what didn't (with the likely cause) and what to try next, drafted by the LLM from a session log's
+    evidence (its rules-written sections, and the run's brief), every number checked like a paper's."""
+    brief = evidence + ("\n\n" + paper_brief(workspace, run_id) if run_id and (workspace / "runs" / run_id).is_dir() else "")
+    link, check = _checker(log_path, workspace / "runs")
+    drafted = checked_draft(llm, render_prompt("log_insight.md", brief=brief), "session insight", brief, check, warn,
+                            headings=True)
+    if drafted is None:
+        return None
+    text, claims = drafted
+    for line in verdict_lines(claims, lines=False):
+        warn(f"marked unverified in the session log's analysis: {line[2:]}")
+    return annotate(text, claims, link)
 
 
 def draft_sections(workspace: Path, run_id: str, llm: LLM, warn=print, out: Path | None = None) -> Path | None:
@@ -209,15 +238,11 @@ def draft_sections(workspace: Path, run_id: str, llm: LLM, warn=print, out: Path
     metrics = workspace / "runs"
     brief = paper_brief(workspace, run_id)
 
-    def link(file: str, key: str, text: str) -> str:
-        return f"[{text}]({os.path.relpath((metrics / file).resolve(), out.parent.resolve())}#{key})"
-
-    def check(text: str) -> list[dict]:
-        return check_text(text, out, metrics)
-
+    link, check = _checker(out, metrics)
     blocks, marked = {}, []
-    for name, (title, _) in SECTIONS.items():
-        drafted = draft_section(llm, name, brief, check, warn)
+    for name, (title, what) in SECTIONS.items():
+        prompt = render_prompt("paper_section.md", title=title, what=what, brief=brief)
+        drafted = checked_draft(llm, prompt, title, brief, check, warn)
         if drafted is None:
             warn("LLM drafting stopped; the template sections in results.md stand")
             return None

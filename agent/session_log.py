@@ -238,6 +238,20 @@ class SessionLog:
 
     def finished(self, status: str, state: dict) -> None:
         self._add("finished", text=f"session {status}", status=status, next=self._next_steps(status, state))
+        from .llm import LLM, LLMSettings
+        settings = LLMSettings.from_state(state.get("llm") or {})
+        if settings.enabled:  # the LLM's reading of the whole session, every number checked; the rules' sections stay
+            from .sections import draft_log_insight
+            evidence = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", self.render())  # links reduced to their text
+            warnings: list[str] = []
+            insight = draft_log_insight(self.path, evidence, self.workspace, self.record.get("run"),
+                                        LLM(settings, warn=warnings.append), warnings.append)
+            self.record["insight"] = insight
+            for text in warnings + ([] if insight else ["the LLM's analysis of the session failed; the rules' sections stand"]):
+                self.warning(text)
+            if insight:
+                write_json(self.record_path, self.record)
+                self._write()
 
     def _pairs_enough(self, report: dict) -> bool:
         """The pairs gate's rule (sokrates.pairs.pairs_verdict) at the run's DPO settings."""
@@ -404,7 +418,9 @@ class SessionLog:
         def section(title, items, bullet=True):
             return [f"## {title}", "", *([f"- {i}" for i in items] if bullet else items or []),
                     *(["- (none)"] if not items else []), ""]
-        parts = header + timeline + [""] + (["## Charts", "", *charts, ""] if charts else []) + \
+        insight = (["## Analysis (drafted by the LLM from this log; every number checked against the metrics)", "",
+                    r["insight"].replace("### ", "#### "), ""] if r.get("insight") else [])
+        parts = header + timeline + [""] + (["## Charts", "", *charts, ""] if charts else []) + insight + \
             section("What worked", worked) + section("What didn't", didnt) + section("Issues found", issues) + \
             section("Decisions", decisions, bullet=False) + section("Trade-offs", tradeoffs) + \
             section("Files changed", self._files_changed()) + section("Next steps", nxt)

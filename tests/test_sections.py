@@ -96,12 +96,27 @@ def test_an_llm_that_times_out_or_answers_garbage_leaves_the_templates_with_a_wa
     assert re.search(r"<!-- sokrates:begin results-narrative -->\nOn \[300\]", results)  # the template narrative
 
 
+INSIGHT = ("### What worked\n- After DPO iteration 1, step validity is 0.570 [0.539, 0.600], up from 0.450 for SFT, "
+           "with the intervals apart.\n### What didn't\n- After DPO iteration 1, accuracy is 0.700, which the "
+           "intervals do not separate from SFT.\n### Next steps\n- Run another DPO iteration with the same settings "
+           "and check whether the gain holds.")
+
+
+def _session_answers(prompt: str) -> str:
+    if "research partner" in prompt or '"session insight"' in prompt:
+        return INSIGHT  # the session log's analysis, and its "repair" that leaves 0.700 wrong
+    if "Results" in prompt and "drafting" in prompt or "did not check out" in prompt:
+        return WRONG
+    return PLAIN if "drafting the" in prompt else '{"intents": [{"action": "draft"}]}'
+
+
 def test_the_agents_paper_step_drafts_with_the_llm_and_the_claims_gate_lists_the_marked_numbers(tmp_path, llm_server):
+    """The agent's paper step drafts the sections through the LLM; the claims gate and the log list what is marked;
+    the session log gets the LLM's analysis of the session with its numbers checked the same way."""
     from agent.session import Answerer, Session
     from tests.test_agent import _values
     _evaluated_run(tmp_path)
-    FakeLLM.answers = lambda prompt: WRONG if "Results" in prompt and "drafting" in prompt or "did not check out" in \
-        prompt else (PLAIN if "drafting the" in prompt else '{"intents": [{"action": "draft"}]}')
+    FakeLLM.answers = _session_answers
     session, code = Session(tmp_path, out=lambda *a: None).start("draft the results section", Answerer(yes=True),
                                                                  LLMSettings(llm_server, "fake"), "r7")
     v = _values(tmp_path, session)
@@ -114,3 +129,9 @@ def test_the_agents_paper_step_drafts_with_the_llm_and_the_claims_gate_lists_the
                      r"hold 0.633", issues)
     assert re.search(r"claim check: sections.md:\d+ 1.44× -> mismatch", issues)
     assert "marked unverified in sections.md: Results: `0.700`" in log  # the drafter's own warning, kept in the log
+    analysis = log.split("## Analysis (drafted by the LLM from this log; every number checked against the metrics)")[1]
+    analysis = analysis.split("\n## ")[0]
+    assert "#### What worked" in analysis and "#### Next steps" in analysis
+    assert "[0.570](../runs/r7/dpo_iter1/eval/summary.json#step_validity.value)" in analysis
+    assert "0.700 [unverified: the metrics hold 0.633 (r7/dpo_iter1/eval/summary.json:accuracy.value)]" in analysis
+    assert "marked unverified in the session log's analysis: `0.700`" in log
