@@ -122,7 +122,15 @@ def question(name: str, state: dict, run_dir: Path, detail: dict) -> dict:
         run = Run.open(run_dir.parent.parent, run_dir.name, log=lambda m: None)
         enough, why = run.pairs_verdict(report)
         q["evidence"]["rule"] = why
-        if enough:
+        lengths = q["evidence"].pop("lengths", None)
+        if lengths:
+            q["evidence"]["longest pair"] = (f"{lengths['longest_tokens']} tokens (prompt and its longer trace; limit "
+                                             f"{lengths['limit'] or 'none'}, {lengths.get('limit_from', '')})")
+        if lengths and lengths["too_long"]:
+            q["warnings"] += lengths["findings"]
+            q["recommended"], q["because"] = "abort", (f"{lengths['too_long']} pairs are longer than {lengths['limit_from']} "
+                                                       "allows: DPO would cut them; fix the setting, then resume")
+        elif enough:
             q["recommended"] = "proceed"
         else:
             q["warnings"].append(why)

@@ -231,7 +231,8 @@ def test_a_question_is_answered_from_the_evidence_with_checkable_numbers(workspa
     report = check_paths([log], workspace_copy / "runs", workspace_copy / "claims-state.json")
     linked = [c for c, rule in zip(report["claims"], report["rules"]) if rule.startswith("explicit provenance")]
     assert any("pairs.json" in c["source"] for c in linked) and all(c["status"] == "verified" for c in linked)
-    assert report["summary"]["mismatch"] == 0
+    assert report["summary"]["mismatch"] == 0, [(c["context"], c["source"], c["expected"], r) for c, r in zip(report["claims"], report["rules"])
+                                                if c["status"] == "mismatch"]
 
 
 def test_a_paused_session_can_be_abandoned_and_leaves_its_log(tmp_path):

@@ -101,3 +101,38 @@ def test_a_qwen3_with_a_chat_template_and_sliding_window_trains_and_evaluates(tm
     assert run.sft()["steps"] == 3
     result = run.evaluate(0)
     assert result["n_problems"] == 4 and 0.0 <= result["accuracy"]["value"] <= 1.0
+
+
+def test_a_users_gpt2_runs_the_agents_whole_loop_and_its_pairs_are_length_checked(tmp_path, gpt2):
+    """The issue's case end to end: the miniature config with `model:` a local GPT-2 whose prompts are ~700 tokens.
+    The agent's --yes session runs SFT, sampling, check, pairs, DPO and evaluation; the pairs report what DPO will
+    read against the model's positions; with dpo.max_length below the longest pair the pairs gate stops the run and
+    names the setting and the value that fits."""
+    import yaml
+
+    from agent import gates
+    from tests.conftest import LOOP_DECISIONS, TINY, agent
+    model = gpt2(1024)
+    cfg = {**yaml.safe_load(TINY.read_text()), "model": str(model)}
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(cfg))
+    (tmp_path / "decisions.json").write_text(LOOP_DECISIONS)
+    ws = tmp_path / "ws"
+    out = agent(ws, "start", "run iteration 1", "--yes", "--decisions", str(tmp_path / "decisions.json"),
+                "--config", str(tmp_path / "run.yaml"))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    run_dir = ws / "runs" / "run1"
+    assert (run_dir / "dpo_iter1" / "eval" / "summary.json").is_file()
+    lengths = read_json(run_dir / "dpo_iter1" / "pairs.json")["lengths"]
+    assert 512 < lengths["longest_tokens"] <= 1024 and lengths["limit"] == 1024 and lengths["too_long"] == 0
+    log = next((ws / "sessions").glob("*.md")).read_text()
+    assert f"**Model:** {model}" in log
+
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
+    cfg["dpo"]["max_length"] = 400
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg))
+    Run.open(ws, "run1", log=lambda m: None).pairs(1)  # the setting is part of the step's inputs: checked again
+    q = gates.question("pairs", {"decisions": [], "plan": [], "cursor": 0}, run_dir, {"iteration": 1})
+    assert q["recommended"] == "abort" and "dpo.max_length" in q["because"]
+    assert any(f"exceed dpo.max_length=400" in w and f"set dpo.max_length: {lengths['longest_tokens']}" in w
+               for w in q["warnings"]), q["warnings"]
+    assert q["evidence"]["longest pair"].startswith(f"{lengths['longest_tokens']} tokens")

@@ -51,8 +51,11 @@ HARDWARE = re.compile(r"\s?(?:GB|GiB|MB|MiB|TB|GHz|W)\b|-?\s?param(?:eter)?s?\b"
 # a machine's or a model's spec, not a result
 DURATION = re.compile(r"\s?(?:s|sec|secs|seconds|min|mins|minutes|ms|h|hours)\b")  # "done in 9.9 s": a log's timing
 APPROX = re.compile(r"(?:~|≈|∼|\babout|\baround|\bapproximately|\broughly|\bnearly|\balmost|\bclose to|\bsome)\s*$", re.I)
-LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>|≥)\s*$", re.I)
-UPPER = re.compile(r"(?:\bunder|\bless than|\bbelow|\bat most|<|≤)\s*$", re.I)
+LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>=?|≥)\s*$", re.I)
+UPPER = re.compile(r"(?:\bunder|\bless than|\bbelow|\bat most|<=?|≤)\s*$", re.I)
+# a threshold a rule asks for ("need >= 20 steps", "a minimum of 5"), not a result
+REQUIREMENT = re.compile(r"\b(?:needs?|needed|requires?|required|minimum(?:\s+of)?|threshold(?:\s+of)?)\s*"
+                         r"(?:>=?|≥|at\s+least|of)?\s*$", re.I)
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 INTERVAL = re.compile(rf"\[\s*({_NUM})\s*%?\s*,\s*({_NUM})\s*%?\s*\]|(?:CI|interval)\s*[:=]?\s*\(?\s*({_NUM})\s*%?\s*[–-]\s*({_NUM})",
@@ -85,7 +88,7 @@ def numbers(text: str) -> list[Claim]:
                 after[:1].isalpha() and not m.group("suffix")) or (start > 0 and masked[start - 1] == "-" and
                                                                     start > 1 and masked[start - 2].isalnum()):
             continue  # part of a name or an identifier: Qwen3-8B, H100, x86, 0.6B, run-3
-        if NON_CLAIM_BEFORE.search(before) or CONFIDENCE_LEVEL.match(masked[start:]) or \
+        if NON_CLAIM_BEFORE.search(before) or REQUIREMENT.search(before) or CONFIDENCE_LEVEL.match(masked[start:]) or \
                 NOT_A_QUANTITY.search(masked[max(0, start - 1):end + 3]) or \
                 DURATION.match(masked[end:]) and re.search(r"\bin\s*$", before) or HARDWARE.match(masked[end:]):
             continue
