@@ -133,6 +133,6 @@ def test_a_users_gpt2_runs_the_agents_whole_loop_and_its_pairs_are_length_checke
     Run.open(ws, "run1", log=lambda m: None).pairs(1)  # the setting is part of the step's inputs: checked again
     q = gates.question("pairs", {"decisions": [], "plan": [], "cursor": 0}, run_dir, {"iteration": 1})
     assert q["recommended"] == "abort" and "dpo.max_length" in q["because"]
-    assert any(f"exceed dpo.max_length=400" in w and f"set dpo.max_length: {lengths['longest_tokens']}" in w
+    assert any("exceed dpo.max_length=400" in w and f"set dpo.max_length: {lengths['longest_tokens']}" in w
                for w in q["warnings"]), q["warnings"]
     assert q["evidence"]["longest pair"].startswith(f"{lengths['longest_tokens']} tokens")
