@@ -145,23 +145,43 @@ class VLLMSampler(Sampler):
 
 
 class OpenAISampler(Sampler):
-    """Any OpenAI-compatible completions endpoint. The key comes from OPENAI_API_KEY (never logged)."""
+    """Any OpenAI-compatible completions endpoint (`vllm serve`, `transformers serve`, ...). The key comes from
+    OPENAI_API_KEY (never logged). vLLM's `include_stop_str_in_output` is sent until a server refuses the field
+    (`transformers serve` does, and keeps the stop string in the text anyway); a server that answers fewer choices
+    than `n` (`transformers serve` answers one) is asked again, with the next seed, for the rest."""
 
     def __init__(self, model_dir: str | Path | None, base_url: str, model_name: str | None = None):
         from openai import OpenAI
         self.client = OpenAI(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "EMPTY"))
         self.model_name = model_name or (self.client.models.list().data[0].id)
         self.tokenizer = load_tokenizer(model_dir) if model_dir else None
+        self.stop_field = True
+
+    def _choices(self, prompt: str, n: int, s: SampleSettings, seed: int) -> list:
+        import openai
+        request = dict(model=self.model_name, prompt=prompt, n=n, temperature=s.temperature, top_p=s.top_p,
+                       max_tokens=s.token_budget, stop=STOP_STRINGS, seed=seed)
+        if self.stop_field:
+            try:
+                return self.client.completions.create(**request, extra_body={"include_stop_str_in_output": True}).choices
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as err:
+                if "include_stop_str_in_output" not in f"{err} {err.body}":
+                    raise
+                self.stop_field = False
+        return self.client.completions.create(**request).choices
 
     def generate(self, prompts, n, s, progress=True):
         out = []
         for prompt in prompts:
-            resp = self.client.completions.create(
-                model=self.model_name, prompt=prompt, n=n, temperature=s.temperature, top_p=s.top_p,
-                max_tokens=s.token_budget, stop=STOP_STRINGS, seed=s.seed,
-                extra_body={"include_stop_str_in_output": True})
+            choices: list = []
+            while len(choices) < n:
+                got = self._choices(prompt, n - len(choices), s, s.seed + len(choices))
+                if not got:
+                    raise DataError(f"{self.client.base_url}: the server answered no completion. Fix: check the "
+                                    "server's log and the model name (--model-name).")
+                choices += sorted(got, key=lambda c: c.index)
             texts = []
-            for choice in sorted(resp.choices, key=lambda c: c.index):
+            for choice in choices:
                 text = choice.text
                 stop = getattr(choice, "stop_reason", None)  # vLLM names the stop string it hit
                 if isinstance(stop, str) and stop in STOP_STRINGS and not text.endswith(stop):
