@@ -14,6 +14,7 @@ CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|and|against|versus|compared|as|
 COUNT_NOUNS = {"pairs", "problems", "samples", "examples", "steps", "epochs", "seeds", "iterations", "tokens",
                "layers", "heads", "parameters", "test", "train", "hops"}
 UNITS = (COUNT_NOUNS - {"train", "test"}) | {"samples_per_problem", "pairs_per_problem", "wall_s"}
+COUNTS = frozenset({"n", "num", "count", "size", "total"})  # keys that count what a split holds: n_test, train.size
 STRUCTURE = frozenset({"value", "summary", "eval", "runs", "json", "results", "metrics", "k", "n", "ci95", "low", "high"})
 
 
@@ -82,6 +83,9 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     in_clause = [h for h in hits if a <= h[0] < b]
     nxt = min((c.pos for c in siblings if c.pos > pos), default=b)
     prev = max((c.pos + len(c.text) for c in siblings if c.pos < pos), default=a)
+    unit = next((h for h in in_clause if prev <= h[0] < pos), None)
+    if unit and unit[1] in UNITS | METRICS and re.search(r"[,;]", sentence[unit[0]:pos]):
+        prev = unit[0] + 1  # "438 problems, the second 572 pairs": `problems` is 438's ("572 pairs from 455": 455's too)
     segment = [h for h in in_clause if max(a, prev) <= h[0] < min(b, nxt)]
     after = [w for p, w in segment if p > pos][:4]
     tight = True
@@ -189,15 +193,16 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if metric is None:
         claim.rule = "no metric named in its context"
         return []
-    named = {metric} | ({"train", "test"} & seen["tiers"][1] if metric in COUNT_NOUNS else set())
-    pool = [e for e in index.named(named) if _role_fits(e, claim.role)]
+    split = {"train", "test"} & seen["tiers"][1] if metric in COUNT_NOUNS else set()
+    named = {metric} | split  # "1,000 training problems": a count of the split (n_train), not every `train_*` figure
+    pool = [e for e in index.named(named) if _role_fits(e, claim.role) and (metric in e.names or set(words(e.leaf)) <= COUNTS | split)]
     if any(metric in e.key_names for e in pool):
         pool = [e for e in pool if named & e.key_names]
     if metric in CONFIG:
         pool = [e for e in pool if e.kind == "config" or metric in words(e.leaf)]
     else:  # a result never binds to a setting ("20 optimizer steps" is not logging_steps)
         pool = [e for e in pool if e.kind != "config"]
-    said = {w for tier in seen["tiers"][:3] for w in tier if w not in GENERIC and w != metric and not is_stage(w)}
+    said = {w for tier in seen["tiers"][:2] for w in tier if w not in GENERIC and w != metric and not is_stage(w)}
     claim.extra["said"] = said & set().union(set(), *(e.names for e in pool))  # words that tell entries apart
     if claim.extra.get("has_pm"):
         pool = [e for e in pool if e.leaf == "mean" or index.sibling(e, "std")] or pool

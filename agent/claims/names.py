@@ -15,6 +15,10 @@ PHRASES = [
     # "three DPO iterations" spans SFT to iteration 3 (both named, in order); "the third iteration" is one stage
     (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b",
      lambda m: f" sft iter{ORDINALS[m.group(1)]} "),
+    # "the first round gave 552 pairs, the second 572": an ordinal after a comma, where the sentence counts rounds
+    (r"(?<=,)\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
+     lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
+                                                           r"(?:iteration|round)", m.string) else m.group(0)),
     (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
      lambda m: f" iter{ORDINALS[m.group(1)]} "),
     (r"\bsupervised (?:model|baseline|stage|checkpoint)\b", " sft "),
@@ -25,7 +29,7 @@ PHRASES = [
     (r"\bstep[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid steps?\b", " step_validity "),
     (r"\btrace[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid traces?\b", " trace_validity "),
     (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),
-    (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b", " accuracy "),
+    (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b|\bsolv(?:es|ed|e)\b", " accuracy "),
     (r"\bsteps?\s+(?:are|is|were|was)\s+valid\b", " step_validity "),
     (r"\btraces?\s+(?:are|is|were|was)\s+valid\b", " trace_validity "),
     (r"\bchain[\s-]*of[\s-]*thought\b", " cot "),
@@ -38,8 +42,9 @@ PHRASES = [
     (r"\bpairs?\s*(?:/|per|for\s+each)\s*problem\b|\bpairs_per_problem\b", " pairs_per_problem "),
     # the solver's causes of an invalid step (sokrates/causes.py), as the diagnosis keys and as prose names them
     (r"\bfirst[\s_-]*(?:errors?|invalid[\s_-]*steps?|mistakes?)\b", " first_error "),
-    (r"\bpremises?[\s_-]*(?:text[\s_-]*)?not[\s_-]*copied\b", " premise_not_copied "),
-    (r"\bwrong[\s_-]*(?:premise[\s_-]*)?ind(?:ex|ices|exes)\b", " wrong_index "),
+    (r"\bpremises?[\s_-]*(?:text[\s_-]*)?(?:(?:that|which)\s+)?(?:(?:was|were|is|are)\s+)?not[\s_-]*copied\b",
+     " premise_not_copied "),
+    (r"\bwrong[\s_-]*(?:premise[\s_-]*)?ind(?:ex|ices|exes)\b|\bwrong\s+premises?\b", " wrong_index "),
     (r"\bwrong[\s_-]*(?:inference[\s_-]*)?rules?\b", " wrong_rule "),
     (r"\bwrong[\s_-]*answers?(?:[\s_-]*signs?)?\b", " wrong_answer "),
     (r"\bclaims?[\s_-]*(?:that[\s_-]*)?(?:not[\s_-]*following|(?:does|do)[\s_-]*not[\s_-]*follow)\b", " claim_not_following "),

@@ -207,6 +207,9 @@ def _derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     how = "the sentence's two numbers"
     if pair is None:
         pair, how = _named_pair(claim, index), "two sources named in its clause"
+    values = [c for c in siblings if c is not claim and c.role == "value" and c.kind in ("number", "percent", "fraction")]
+    if pair is None and sum(c.pos < claim.pos for c in values) < 2 and len(values) >= 2 and values[0].kind == values[1].kind:
+        pair, how = [_value_and_source(c) for c in values[:2]], "the sentence's first two numbers"
     if pair is None:
         claim.rule = "a ratio or difference needs the two values it compares"
         return claim
@@ -227,6 +230,10 @@ def _derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     claim.source = f"{a_name} ; {b_name}"
     claim.expected = round(computed, 6)
     ok = matches(claim.value, computed, claim.decimals, "number")
+    if not ok and claim.kind == "difference" and "relative" not in claim.rule:  # as a reader takes it from the values shown
+        shown = abs(round(b * scale, claim.decimals) - round(a * scale, claim.decimals))
+        if matches(claim.value, shown, claim.decimals, "number"):
+            ok, claim.rule = True, claim.rule + f"; {shown:g} from the two values rounded to {claim.decimals} decimal(s)"
     if not ok and claim.kind == "ratio" and not claim.extra.get("explicit_pair"):
         other = _other_pair(claim, siblings, index)
         if other:
@@ -271,11 +278,15 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
             claim.extra["explicit_pair"] = True  # "X, 3.6x slower than vLLM": no other pair may stand in
             return [_value_and_source(c) for c in chosen]
     following = sorted((c for c in values if c.pos > claim.pos), key=lambda c: c.pos)[:2]
-    if len(following) == 2 and "(" in claim.sentence[claim.pos:following[0].pos] and re.fullmatch(
+    gap = claim.sentence[claim.pos + len(claim.text):following[0].pos] if following else ""
+    if len(following) == 2 and "(" in gap and not re.search(r"\)|;|\b(?:while|whereas|but|and)\b", gap) \
+            and re.fullmatch(
             r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos]):
         return [_value_and_source(c) for c in following]  # "by 57.5 points (98.7 vs. 41.2)"
     before = [c for c in values if c.pos < claim.pos][-2:]
-    chosen = before if len(before) == 2 else values[:2]
+    if len(before) < 2:
+        return None  # two stages it names, else the sentence's first two numbers (_derived)
+    chosen = before
     if chosen[0].kind != chosen[1].kind:
         return None
     if re.search(r";|,\s*(?:and|while|but)\b", claim.sentence[chosen[1].pos:claim.pos]):
