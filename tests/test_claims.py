@@ -295,6 +295,18 @@ def test_a_results_section_in_a_persons_own_words_verifies_and_planted_errors_ar
     validity barely moves (71.1% → 72.2%)" (the parenthesis after belongs to the other clause), "the first round
     produced 552 pairs from 438 problems, the second 572 pairs", "1,000 training problems" (not a `train_*` figure),
     causes in other words."""
+    _persons_run(tmp_path)
+    claims, report = _check(tmp_path, tmp_path / "runs", HUMAN)
+    assert len(claims) == 19 and all(s == "verified" for _, s in claims), [
+        (c["text"], c["status"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] != "verified"]
+    wrong = HUMAN.replace("+3.4 points", "+3.6 points").replace("the second 572", "the second 575")
+    claims, _ = _check(tmp_path, tmp_path / "runs", wrong)
+    assert ("+3.6 points", "mismatch") in claims and ("575", "mismatch") in claims, claims
+
+
+def _persons_run(tmp_path):
+    """A run as the pipeline writes it: three evaluations, pairs, trainer logs, a config, and an SFT summary that
+    carries the shipped checkpoint's own (other) scores."""
     run = tmp_path / "runs" / "run1"
     for stage, (acc, step, trace) in {"sft": (217, 785, 171), "dpo_iter1": (227, 796, 179),
                                       "dpo_iter2": (227, 797, 179)}.items():
@@ -310,9 +322,36 @@ def test_a_results_section_in_a_persons_own_words_verifies_and_planted_errors_ar
                                                                       "problems_with_pairs": with_pairs}))
         (run / f"dpo_iter{k}" / "metrics.jsonl").write_text(json.dumps({"train_runtime": 55.7, "train_loss": 0.68}) + "\n")
     (run / "config.yaml").write_text("dpo: {beta: 0.1, learning_rate: 5.0e-05, epochs: 2}\ndata: {n_train: 4000, n_test: 300}\n")
-    claims, report = _check(tmp_path, tmp_path / "runs", HUMAN)
-    assert len(claims) == 19 and all(s == "verified" for _, s in claims), [
+    (run / "sft" / "summary.json").write_text(json.dumps({"from_checkpoint": "tiny-sft", "checkpoint": {
+        "eval_greedy_test300": {"accuracy": rate(217, 300), "step_validity": rate(781, 1104), "trace_validity": rate(170, 300)}}}))
+
+
+HUMAN_TEX = r"""\section{Experiments}
+We evaluate on 300 held-out problems. After supervised fine-tuning, the model answers 72.3\% of queries correctly
+and 71.1\% of its proof steps are valid; only 57\% of traces are valid end to end. DPO improves all three metrics
+modestly: accuracy by 3.4 points, step validity by 1.1 points and trace validity by 2.7 points after two iterations.
+
+\begin{table}[t]
+\caption{Greedy evaluation on 300 test problems (95\% Wilson intervals in brackets).}
+\begin{tabular}{lccc}
+\toprule
+ & Accuracy & Step validity & Trace validity \\
+\midrule
+SFT & 0.723 [0.670, 0.771] & 0.711 [0.684, 0.737] & 0.570 [0.513, 0.625] \\
+DPO (iter.~2) & 0.757 [0.705, 0.802] & 0.722 [0.695, 0.748] & 0.597 [0.540, 0.651] \\
+\bottomrule
+\end{tabular}
+\end{table}
+"""
+
+
+def test_a_latex_section_in_a_persons_own_words_verifies_and_a_wrong_cell_is_caught(tmp_path):
+    """"71.1% of its proof steps are valid" is step validity though "correctly" came first; "accuracy by 3.4 points,
+    step validity by 1.1 points" (each difference its own metric, from the stages the sentence names); "DPO
+    (iter.~2)"; the SFT row is this run's evaluation, not the shipped checkpoint's scores in the SFT summary."""
+    _persons_run(tmp_path)
+    claims, report = _check(tmp_path, tmp_path / "runs", HUMAN_TEX, ".tex")
+    assert len(claims) == 25 and all(s == "verified" for _, s in claims), [
         (c["text"], c["status"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] != "verified"]
-    wrong = HUMAN.replace("+3.4 points", "+3.6 points").replace("the second 572", "the second 575")
-    claims, _ = _check(tmp_path, tmp_path / "runs", wrong)
-    assert ("+3.6 points", "mismatch") in claims and ("575", "mismatch") in claims, claims
+    claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_TEX.replace("0.711 [0.684", "0.707 [0.684"), ".tex")
+    assert ("0.707", "mismatch") in claims

@@ -87,15 +87,17 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     if unit and unit[1] in UNITS | METRICS and re.search(r"[,;]", sentence[unit[0]:pos]):
         prev = unit[0] + 1  # "438 problems, the second 572 pairs": `problems` is 438's ("572 pairs from 455": 455's too)
     segment = [h for h in in_clause if max(a, prev) <= h[0] < min(b, nxt)]
-    after = [w for p, w in segment if p > pos][:4]
+    comma = re.search(r"[,;]", sentence[pos + len(claim.text):])  # "accuracy by 3.4 points, step validity by 1.1"
+    until = pos + len(claim.text) + comma.start() if comma else b
+    after = [w for p, w in segment if pos < p < until][:4]
     tight = True
     metric = None
     for w in after:  # "1,594 pairs", "14,346 generated problems", "28.1% MFU"; not across "and a ..."
         if w in (RATES if claim.kind == "percent" else UNITS | METRICS):
             metric = w
             break
-        if w in GENERIC and w not in ("the", "a", "an"):  # "26 cite the wrong index": an article does not end it
-            break
+        if w in GENERIC and w not in ("the", "a", "an", "of", "its", "our", "their"):
+            break  # "26 cite the wrong index", "71.1% of its proof steps are valid": these do not end it
     rates = RATES if claim.kind == "percent" else METRICS | CONFIG  # a percentage is a rate, never a count or setting
     if metric is None:
         metric = _nearest([h for h in in_clause if h[1] in rates], pos) or \

@@ -53,6 +53,7 @@ DURATION = re.compile(r"\s?(?:s|sec|secs|seconds|min|mins|minutes|ms|h|hours)\b"
 APPROX = re.compile(r"(?:~|≈|∼|\babout|\baround|\bapproximately|\broughly|\bnearly|\balmost|\bclose to|\bsome)\s*$", re.I)
 LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>=?|≥)\s*$", re.I)
 UPPER = re.compile(r"(?:\bunder|\bless than|\bbelow|\bat most|<=?|≤)\s*$", re.I)
+RELATIVE = re.compile(r"\brelative\s+(?:gain|improvement|increase|decrease|drop|change|reduction)\b[^.;%]{0,50}$", re.I)
 # a threshold a rule asks for ("need >= 20 steps", "a minimum of 5"), not a result
 REQUIREMENT = re.compile(r"\b(?:needs?|needed|requires?|required|minimum(?:\s+of)?|threshold(?:\s+of)?)\s*"
                          r"(?:>=?|≥|at\s+least|of)?\s*$", re.I)
@@ -107,6 +108,8 @@ def numbers(text: str) -> list[Claim]:
         if suffix in ("K", "M"):  # 1.5K means 1,500 to the nearest 100
             scale = 3 if suffix == "K" else 6
             value, decimals = value * 10 ** scale, decimals - scale
+        if kind == "percent" and RELATIVE.search(masked[max(0, start - 80):start]):
+            kind = "difference"  # "the relative gain in trace validity is 4.7%": a change, not the rate
         claim = Claim("", 0, masked[m.start():end].strip(), value, kind, decimals, pos=start)
         if m.group("sign") and kind != "difference" and re.search(r"[+]", m.group("sign")):
             claim.kind = "difference"

@@ -160,8 +160,10 @@ class MetricsIndex:
         kind = _file_kind(rel)
         for key, value, labels in items:
             own = set(words(key)) | {w for lab in labels for w in words(lab)}
+            # a record of the model a run started from (its own recipe and scores) is provenance, like a setting
+            provenance = "config" in key.lower() or key.split(".")[0].lower() == "checkpoint"
             self.entries.append(Entry(rel, key, value, frozenset(base | own), frozenset(own),
-                                      "config" if "config" in key.lower() else kind))
+                                      "config" if provenance else kind))
 
     def _seed_statistics(self) -> None:
         """Mean and std of each key over the seed files, and the number of seeds."""

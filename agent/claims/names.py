@@ -24,7 +24,7 @@ PHRASES = [
     (r"\bsupervised (?:model|baseline|stage|checkpoint)\b", " sft "),
     (r"\bseed[\s_-]*(\d+)\b", r" seed\1 "),
     (r"(?<=\d)\s*(?:s|sec|secs)\b", " wall_s "),
-    (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
+    (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)\.?[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
     (r"\bdpo[\s_-]*(\d+)\b", r" iter\1 "),
     (r"\bstep[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid steps?\b", " step_validity "),
     (r"\btrace[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid traces?\b", " trace_validity "),

@@ -308,6 +308,8 @@ def _named_pair(claim: Claim, index: MetricsIndex):
     if metric is None:
         return None
     stages = list(dict.fromkeys(w for w in seen["tiers"][2] if is_stage(w)))  # named in its own clause
+    if len(stages) > 2 and "dpo" in stages:
+        stages.remove("dpo")  # "DPO improves ... after two iterations": the generic stage beside the named ones
     picks = []
     if len(stages) == 2:
         for stage in sorted(stages, key=stage_rank):
