@@ -13,6 +13,8 @@ from sokrates.io import DataError, read_json, write_json, write_text
 from sokrates.metrics import format_rate
 from sokrates.pairs import METHOD_CHANGES
 
+from .conclusions import next_steps, worked_and_didnt
+
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)", re.I)
 SECRET_PATTERNS = [
@@ -237,7 +239,7 @@ class SessionLog:
         self._add("resumed", text=f"session resumed at {', '.join(next_nodes)}")
 
     def finished(self, status: str, state: dict) -> None:
-        self._add("finished", text=f"session {status}", status=status, next=self._next_steps(status, state))
+        self._add("finished", text=f"session {status}", status=status, next=next_steps(self, status, state))
         from .llm import LLM, LLMSettings
         settings = LLMSettings.from_state(state.get("llm") or {})
         if settings.enabled:  # the LLM's reading of the whole session, every number checked; the rules' sections stay
@@ -252,53 +254,6 @@ class SessionLog:
             if insight:
                 write_json(self.record_path, self.record)
                 self._write()
-
-    def _pairs_enough(self, report: dict) -> bool:
-        """The pairs gate's rule (sokrates.pairs.pairs_verdict) at the run's DPO settings."""
-        from sokrates.loop import Run
-        try:
-            return Run.open(self.workspace, self.record.get("run") or "", log=lambda m: None).pairs_verdict(report)[0]
-        except DataError:  # the run's config is gone: no verdict
-            return False
-
-    def _next_steps(self, status: str, state: dict) -> list[str]:
-        steps = []
-        results = state.get("results", {})
-        evals = sorted(k for k in results if k.startswith("eval:"))
-        last = int(evals[-1].split(":")[1]) if evals else None
-        overridden = [d for d in state.get("decisions", []) if d["choice"] != d["recommended"] and d["gate"] != "plan"]
-        why = {"eval": "the SFT model was at chance", "pairs": "there were too few DPO pairs to move the model",
-               "sample": "the sample check found problems", "claims": "claims in the draft do not check out"}
-        for d in overridden:
-            because = d.get("because") or why.get(d["gate"], "of its evidence")
-            steps.append(f"the {d['gate']} gate recommended {d['recommended']} because {because}, "
-                         f"but {d['choice']} was chosen ({d['who']}): consider {d['recommended']}")
-        compared = results.get(f"compare:{last}", {}).get("comparison", {}).get("step_validity") if last else None
-        pairs = results.get(f"pairs:{last}", {}) if last else {}
-        enough = bool(pairs.get("problems")) and self._pairs_enough(pairs)
-        if status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]) and enough:
-            steps.append(f"step validity did not measurably rise in iteration {last} although {pairs['pairs']} pairs came "
-                         f"from {pairs['problems_with_pairs']}/{pairs['problems']} problems: the pairs are not the limit, "
-                         "what DPO learns from them is (look at which first-error causes DPO changed; docs/experiments.md "
-                         "lists the DPO settings tried)")
-        elif status == "done" and compared and (compared["change"] <= 0 or compared["intervals_overlap"]):
-            steps.append(f"step validity did not measurably rise in iteration {last}: more DPO on so few valid samples is "
-                         "unlikely to help; improve SFT first (the first-error causes above say which skill is missing)")
-        elif status == "done" and last is not None:
-            steps.append(f'sokrates-agent start "run iteration {last + 1}" to continue DPO')
-        claims = results.get("claims:", {})
-        if claims and (claims.get("mismatch") or claims.get("unsupported")):
-            steps.append(f"fix {claims['mismatch'] + claims['unsupported']} paper claim(s) that do not check out")
-        final = (state.get("decisions") or [{}])[-1]
-        if status in ("aborted", "stopped") and final.get("gate") == "eval" and final.get("iteration") == 0:
-            steps.append("the SFT model stayed at chance after retraining: DPO needs valid samples. Read the first-error "
-                         "causes above; train longer or a larger model (`--model DIR`, a local model folder)")
-        elif status in ("aborted", "stopped") and final.get("gate") == "pairs":
-            steps.append("too few DPO pairs after resampling and retraining: the SFT model rarely writes a valid trace; "
-                         "improve SFT first (see the first-error causes above)")
-        if status in ("aborted", "stopped"):
-            steps.append("review the decisions above; `sokrates-agent start` with a new goal when ready")
-        return steps
 
     # ------------------------------------------------------------ charts
     def _charts(self) -> None:
@@ -368,46 +323,7 @@ class SessionLog:
                 for note in e.get("notes", []):
                     timeline.append(f"  - {note}")
         charts = [f"![{c}]({c})" for c in r.get("charts", [])]
-        worked, didnt = [], []
-        for e in ev:
-            if e["kind"] == "step" and e.get("comparison"):
-                for m, c in e["comparison"].items():
-                    line = f"{m} after iteration {e['iteration']}: {c['before']:.3f} → {c['after']:.3f}"
-                    if c["change"] > 0 and not c["intervals_overlap"]:
-                        worked.append(line + " (95% intervals do not overlap)")
-                    else:
-                        didnt.append(line + (" (within the 95% intervals: no measurable gain)" if c["change"] > 0 else
-                                             " (a measurable drop: the 95% intervals do not overlap)"
-                                             if not c["intervals_overlap"] else " (within the 95% intervals)"))
-            elif e["kind"] == "step" and e["step"] == "eval" and not e.get("iteration"):  # DPO: the comparisons say it
-                figs = e["figures"]
-                line = "SFT: " + "; ".join(f"{m.replace('_', ' ')} {figs[m]}" for m in ("accuracy", "step_validity")
-                                           if m in figs)
-                if figs.get("first_errors") not in (None, "none"):
-                    line += f"; what goes wrong first: {figs['first_errors']}"
-                chance = any(d["kind"] == "decision" and d.get("gate") == "eval" and "at chance" in d.get("question", "")
-                             for d in ev)
-                (didnt if chance else worked).append(line + (" — at chance: the model answers no better than always "
-                                                             "giving the commonest label" if chance else ""))
-            elif e["kind"] == "step" and e["step"] == "pairs":
-                figs = e["figures"]
-                asked = next((d for d in ev if d["kind"] == "decision" and d.get("gate") == "pairs"
-                              and d.get("iteration") == e.get("iteration")), None)
-                line = (f"DPO iteration {e['iteration']} got {figs.get('pairs')} pairs from "
-                        f"{figs.get('problems_with_pairs')} problems")
-                if asked and asked["recommended"] != "proceed":
-                    didnt.append(line + f": too few to move the model (the gate recommended {asked['recommended']}, "
-                                        f"chose {asked['choice']})")
-                else:
-                    worked.append(line)
-            elif e["kind"] == "step" and e["step"] == "sft" and e["figures"].get("from_checkpoint"):
-                worked.append(f"SFT was not trained in this session: the run started from the shipped checkpoint "
-                              f"{e['figures']['from_checkpoint']} (its checkpoint.json says how it was made)")
-            elif e["kind"] == "step" and e["step"] in ("sft", "dpo"):
-                worked.append(f"{e['step']}" + (f" {e['iteration']}" if e.get("iteration") is not None else "") +
-                              " trained" + (f": final loss {e['figures']['final_loss']}" if "final_loss" in e["figures"] else ""))
-            elif e["kind"] == "failure":
-                didnt.append(e["text"])
+        worked, didnt = worked_and_didnt(ev)
         issues = [e["text"] for e in ev if e["kind"] in ("issue", "warning")]
         decisions = [f"- **{e['gate']}** ({e['at']}): {e['question']} Options: {', '.join(e['options'])}; "
                      f"recommended {e['recommended']}; chose **{e['choice']}** ({e['who']})" for e in ev if e["kind"] == "decision"]

@@ -339,7 +339,7 @@ class Run:
         return run_step(out, "check", {}, [samples], [out / "check.json"], make, self.log)
 
     def pairs(self, iteration: int) -> dict:
-        from .pairs import build_pairs
+        from .pairs import build_pairs, pair_lengths
         out = self.stage_dir(f"dpo_iter{iteration}")
         samples = out / "samples.jsonl"
         model = self.model_of(iteration - 1)
@@ -352,7 +352,7 @@ class Run:
             gold = {p.id: p.target(style) for p in problems} if self.cfg.gold_chosen_fallback else None
             pairs, report = build_pairs(read_jsonl(samples), prompts, self.cfg.pairs_per_problem, gold,
                                         self.cfg.later_first_error_pairs, self.cfg.step_pairs)
-            report["lengths"] = self._pair_lengths(pairs, model)
+            report["lengths"] = pair_lengths(pairs, model, self.cfg.dpo.max_length)
             write_jsonl(out / "pairs.jsonl", pairs)
             write_json(out / "pairs.json", report)
             return report
@@ -362,24 +362,6 @@ class Run:
                                        "step_pairs": self.cfg.step_pairs,
                                        "dpo.max_length": self.cfg.dpo.max_length}, [samples],  # its length check
                         [out / "pairs.jsonl"], make, self.log)
-
-    def _pair_lengths(self, pairs: list[dict], model: Path) -> dict:
-        """What DPO will read, tokenized as it reads it: the longest pair (prompt and its longer trace) against
-        dpo.max_length, or the model's positions when that is unset (then the data sets it); the pairs that would
-        be cut, with the fix."""
-        from .data_check import Example, example_lengths, length_findings
-        from .model import load_tokenizer, model_positions
-        if not pairs:
-            return {"longest_tokens": 0, "limit": None, "too_long": 0, "findings": []}
-        tokenizer, positions = load_tokenizer(model), model_positions(model)
-        examples = [Example(i + 1, r["prompt"], max(r["chosen"], r["rejected"], key=len)) for i, r in enumerate(pairs)]
-        lengths = [n for _, n in example_lengths(examples, tokenizer)]
-        setting = "dpo.max_length" if self.cfg.dpo.max_length else "the model's positions"
-        limit = self.cfg.dpo.max_length or positions
-        findings = length_findings(examples, tokenizer, limit, setting, positions) if limit else []
-        return {"longest_tokens": max(lengths), "limit": limit, "limit_from": setting,
-                "too_long": sum(n > limit for n in lengths) if limit else 0,
-                "findings": [f"{f.message}. Fix: {f.fix}" for f in findings if f.line is None]}
 
     def dpo(self, iteration: int) -> dict:
         out = self.stage_dir(f"dpo_iter{iteration}")

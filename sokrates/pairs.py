@@ -130,3 +130,22 @@ def pairs_verdict(report: dict, batch_size: int, epochs: float) -> tuple[bool, s
                        f"{MIN_PROBLEM_SHARE:.0%} of problems)")
     return True, why
 
+
+
+def pair_lengths(pairs: list[dict], model, max_length: int | None) -> dict:
+    """What DPO will read, tokenized as it reads it (the model's tokenizer and chat template): the longest pair (prompt
+    and its longer trace) against `max_length` (dpo.max_length), or the model's positions when that is unset (then
+    the data sets it); how many pairs would be cut, with the fix."""
+    from .data_check import Example, example_lengths, length_findings
+    from .model import load_tokenizer, model_positions
+    if not pairs:
+        return {"longest_tokens": 0, "limit": None, "too_long": 0, "findings": []}
+    tokenizer, positions = load_tokenizer(model), model_positions(model)
+    examples = [Example(i + 1, r["prompt"], max(r["chosen"], r["rejected"], key=len)) for i, r in enumerate(pairs)]
+    lengths = [n for _, n in example_lengths(examples, tokenizer)]
+    setting = "dpo.max_length" if max_length else "the model's positions"
+    limit = max_length or positions
+    findings = length_findings(examples, tokenizer, limit, setting, positions) if limit else []
+    return {"longest_tokens": max(lengths), "limit": limit, "limit_from": setting,
+            "too_long": sum(n > limit for n in lengths) if limit else 0,
+            "findings": [f"{f.message}. Fix: {f.fix}" for f in findings if f.line is None]}

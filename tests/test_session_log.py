@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+from agent.conclusions import next_steps
 from agent.session_log import SessionLog, redact
 from tests.conftest import LOOP_DECISIONS, TINY, agent
 
@@ -121,22 +122,22 @@ def test_next_steps_name_overridden_recommendations_and_a_dpo_without_gain(tmp_p
         {"gate": "pairs", "recommended": "resample", "choice": "proceed", "who": "file", "question": "36 pairs. Train?"}],
         "results": {"eval:0": {}, "eval:1": {}, "compare:1": {"comparison": {"step_validity": {
             "before": 0.004, "after": 0.008, "change": 0.004, "intervals_overlap": True}}}}}
-    steps = log._next_steps("done", state)
+    steps = next_steps(log, "done", state)
     assert any("pairs gate recommended resample because there were too few DPO pairs" in s and "(file)" in s for s in steps)
     assert any("did not measurably rise in iteration 1" in s for s in steps)
     assert not any("run iteration 2" in s for s in steps)  # more of the same is not suggested
     state["results"]["pairs:1"] = {"pairs": 768, "problems": 1000, "problems_with_pairs": 522}  # plenty of pairs
-    steps = log._next_steps("done", state)
+    steps = next_steps(log, "done", state)
     assert any("the pairs are not the limit" in s for s in steps) and not any("so few" in s for s in steps)
     state["results"]["pairs:1"] = {"pairs": 200, "problems": 1000, "problems_with_pairs": 150}  # 25 DPO steps: the
-    assert any("the pairs are not the limit" in s for s in log._next_steps("done", state))    # pairs gate's rule
+    assert any("the pairs are not the limit" in s for s in next_steps(log, "done", state))    # pairs gate's rule
     state["results"]["pairs:1"] = {"pairs": 60, "problems": 1000, "problems_with_pairs": 300}   # 8 steps: too few
-    assert not any("the pairs are not the limit" in s for s in log._next_steps("done", state))
+    assert not any("the pairs are not the limit" in s for s in next_steps(log, "done", state))
     state["results"]["compare:1"]["comparison"]["step_validity"].update(change=0.2, intervals_overlap=False)
-    assert any('start "run iteration 2"' in s for s in log._next_steps("done", state))
+    assert any('start "run iteration 2"' in s for s in next_steps(log, "done", state))
     state["decisions"].append({"gate": "eval", "iteration": 0, "recommended": "stop", "choice": "stop", "who": "--yes",
                                "question": "at chance"})
-    assert any("stayed at chance after retraining" in s for s in log._next_steps("stopped", state))
+    assert any("stayed at chance after retraining" in s for s in next_steps(log, "stopped", state))
 
 
 def test_event_records_hold_no_secret_an_error_echoes(tmp_path, monkeypatch):
