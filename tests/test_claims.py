@@ -355,3 +355,11 @@ def test_a_latex_section_in_a_persons_own_words_verifies_and_a_wrong_cell_is_cau
         (c["text"], c["status"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] != "verified"]
     claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_TEX.replace("0.711 [0.684", "0.707 [0.684"), ".tex")
     assert ("0.707", "mismatch") in claims
+
+
+def test_a_count_of_a_total_no_file_holds_is_unsupported_and_a_wrong_k_of_a_known_n_is_a_mismatch(tmp_path, metrics):
+    claims, report = _check(tmp_path, metrics, "SFT answers 223 of 300 test problems correctly and 224 of 300 after "
+                                               "DPO iteration 1.\nAfter DPO iteration 1, 95 of 121 first errors are "
+                                               "copying errors.\n")
+    assert ("223", "verified") in claims and ("224", "mismatch") in claims, (claims, report["rules"])
+    assert ("95", "unsupported") in claims and ("121", "unsupported") in claims, (claims, report["rules"])

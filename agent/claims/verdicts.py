@@ -65,6 +65,9 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     if claim.status == "mismatch" and (not seen["tight"] or guess):
         claim.status = "unsupported"
         claim.rule += f"; its stage ({seen['stage']}) is only named earlier in the sentence, so not called a mismatch"
+    if claim.status == "mismatch" and claim.extra.get("derived_of"):
+        claim.status = "unsupported"
+        claim.rule += f"; written as '{claim.extra['derived_of']}', whose total no metrics file holds: not called a mismatch"
     unexplained = claim.extra.get("said", set()) - set().union(*(e.names for e in cands))
     if claim.status == "mismatch" and unexplained:
         claim.status = "unsupported"
@@ -87,6 +90,8 @@ def _k_of_n(claim: Claim, siblings: list[Claim], index: MetricsIndex) -> Claim |
                 claim.status, claim.source = "verified", (k if claim is first else n).where
                 claim.expected, claim.rule = claim.value, f"k of n beside each other ({k.where})"
                 return claim
+        if not any(e.value == second.value for e in index.entries if e.leaf in ("n", "n_problems", "problems", "total")):
+            claim.extra["derived_of"] = f"{first.text} of {second.text}"  # a count of a total no file holds: a sum
     return None
 
 
