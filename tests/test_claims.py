@@ -363,3 +363,34 @@ def test_a_count_of_a_total_no_file_holds_is_unsupported_and_a_wrong_k_of_a_know
                                                "copying errors.\n")
     assert ("223", "verified") in claims and ("224", "mismatch") in claims, (claims, report["rules"])
     assert ("95", "unsupported") in claims and ("121", "unsupported") in claims, (claims, report["rules"])
+
+
+HUMAN_TABLE = """## 4. Results
+
+Table 1 summarises the main results. DPO lifts accuracy from 72.3% to **75.7%** after the first iteration and keeps it
+there in the second; step validity inches up from 71.1% to 72.1% and then 72.2%.
+
+**Table 1.** Test-set results (n = 300 problems; step validity over 1,104 steps).
+
+| Model | Accuracy (%) | Δ | Step validity (%) | Δ | Trace validity (%) |
+|---|---|---|---|---|---|
+| SFT (shipped checkpoint) | 72.3 | – | 71.1 | – | 57.0 |
+| + DPO, iteration 1 | **75.7** | +3.4 | 72.1 | +1.0 | 59.7 |
+| + DPO, iteration 2 | **75.7** | +3.4 | **72.2** | +1.1 | 59.7 |
+
+DPO trained on 552 and 572 preference pairs in the two iterations (438 and 455 problems with a pair).
+"""
+
+
+def test_a_table_with_numbered_captions_and_respectively_lists_raises_no_false_mismatch(tmp_path):
+    """"## 4. Results" and "Table 1." name no hop or iteration (their numbers once bound cells to by_hops.1 and
+    by_hops.4); "DPO lifts accuracy from X to Y after the first iteration" starts at SFT; "552 and 572 pairs in the two
+    iterations" names no one stage per number. A wrong cell is still a mismatch."""
+    _persons_run(tmp_path)
+    claims, report = _check(tmp_path, tmp_path / "runs", HUMAN_TABLE)
+    assert not [c for c, s in claims if s == "mismatch"], [
+        (c["text"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] == "mismatch"]
+    cells = [c for c in report["claims"] if 10 <= c["line"] <= 12 and not c["text"].startswith("+")]
+    assert len(cells) == 9 and all(c["status"] == "verified" for c in cells)  # every value cell
+    claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_TABLE.replace("| 72.1 | +1.0", "| 72.4 | +1.0"))
+    assert ("72.4", "mismatch") in claims

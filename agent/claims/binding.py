@@ -70,7 +70,8 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         row = words(claim.table["row"])
         metric = _first(cols + row, METRICS, CONFIG, COUNT_NOUNS)
         stage = next((w for w in reversed(row) if is_stage(w)), None) or next((w for w in cols if is_stage(w)), None)
-        background = words(claim.table["caption"]) + words(claim.heading)
+        # a caption's or heading's own number ("Table 1.", "## 4. Results") says nothing about the entry
+        background = [w for w in words(claim.table["caption"]) + words(claim.heading) if not w.isdigit()]
         soft = stage is None
         stage = stage or next((w for w in background if is_stage(w)), None)
         return {"metric": metric, "stage": stage, "tiers": [set(row + cols), set(background)], "tight": True,
@@ -116,13 +117,16 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
                                               not is_stage(w) and w not in METRICS | CONFIG for _, w in in_clause)
     stage = paired if paired and is_stage(paired) else own
     tight = tight and paired != UNRESOLVED
+    if not paired and any(w == "span" for _, w in in_clause):
+        tight = False  # "552 and 572 pairs in the two iterations": a span names no one stage for a number
     if stage is None and not subject:
         stage, tight = _nearest([h for h in stages if h[0] < pos], pos), False
     soft = False
     if stage is None and not subject:
         stage = next((w for w in reversed(words(claim.heading)) if is_stage(w)), None)
         soft = stage is not None
-    tiers = [set(after), {w for _, w in segment}, {w for _, w in in_clause}, {w for _, w in hits}, set(words(claim.heading))]
+    tiers = [set(after), {w for _, w in segment}, {w for _, w in in_clause}, {w for _, w in hits},
+             {w for w in words(claim.heading) if not w.isdigit()}]
     if paired and paired != UNRESOLVED and not is_stage(paired):
         tiers[0] = tiers[1] = (tiers[1] - {w for _, w in ids}) | {paired}
     return {"metric": metric, "stage": stage, "tiers": tiers, "tight": tight, "soft": soft}
@@ -161,6 +165,8 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
     lo = max([c.pos + len(c.text) for c in values if c.pos < first.pos] + [a])
     hi = min([c.pos for c in values if c.pos > second.pos] + [max(b, second.pos + 1)])
     names = list(dict.fromkeys(w for p, w in named if lo <= p < hi)) or list(dict.fromkeys(w for _, w in named))
+    if "dpo" in names and any(re.fullmatch(r"iter\d+", w) for w in names):
+        names.remove("dpo")  # "DPO lifts it from X to Y after the first iteration": SFT → iteration 1
     if named and all(is_stage(w) for w in names) or not names:
         if len(names) == 1 and names[0] != "sft":
             names = [_previous(names[0]), names[0]]
@@ -220,6 +226,9 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if not pool:
         claim.rule = f"no source for {stage or ''} {metric}".replace("  ", " ")
         return []
+    everything = set().union(*seen["tiers"])
+    if "hops" not in everything:  # per-hop breakdowns only when the claim speaks of hops
+        pool = [e for e in pool if "hops" not in e.names] or pool
     for i, tier in enumerate(seen["tiers"]):
         group = {w for w in tier if w not in GENERIC and w != metric and w != stage}
         def score(e, near=i < 2):  # the nearest words name the key first, then its folders and file
@@ -232,9 +241,6 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
             known = tier | seen["tiers"][0] | STRUCTURE | GENERIC | {metric, stage}
             fewest = min(len(e.key_names - known) for e in pool)
             pool = [e for e in pool if len(e.key_names - known) == fewest]
-    everything = set().union(*seen["tiers"])
-    if "hops" not in everything:
-        pool = [e for e in pool if "hops" not in e.names] or pool
     sample_words = {"samples", "sampled", "sampling", "check"} & everything
     rank = (lambda e: -1 if e.kind == "check" else KIND_RANK[e.kind]) if sample_words else \
         (lambda e: KIND_RANK[e.kind])  # "sampled": the sample check's figures before the greedy evaluation's

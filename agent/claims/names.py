@@ -14,7 +14,7 @@ PHRASES = [
     (r"\bsft\b|\bsupervised fine[\s-]*tun(?:ing|ed)\b", " sft "),
     # "three DPO iterations" spans SFT to iteration 3 (both named, in order); "the third iteration" is one stage
     (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b",
-     lambda m: f" sft iter{ORDINALS[m.group(1)]} "),
+     lambda m: f" sft iter{ORDINALS[m.group(1)]} span "),  # `span`: two endpoints, not one stage (binding)
     # "the first round gave 552 pairs, the second 572": an ordinal after a comma, where the sentence counts rounds
     (r"(?<=,)\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
      lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
