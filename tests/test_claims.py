@@ -384,7 +384,7 @@ DPO trained on 552 and 572 preference pairs in the two iterations (438 and 455 p
 
 def test_a_table_with_numbered_captions_and_respectively_lists_raises_no_false_mismatch(tmp_path):
     """"## 4. Results" and "Table 1." name no hop or iteration (their numbers once bound cells to by_hops.1 and
-    by_hops.4); "DPO lifts accuracy from X to Y after the first iteration" starts at SFT; "552 and 572 pairs in the two
+    by_hops.4); a Δ column is the value to its left minus the first row's; "DPO lifts accuracy from X to Y after the first iteration" starts at SFT; "552 and 572 pairs in the two
     iterations" names no one stage per number. A wrong cell is still a mismatch."""
     _persons_run(tmp_path)
     claims, report = _check(tmp_path, tmp_path / "runs", HUMAN_TABLE)
@@ -392,5 +392,9 @@ def test_a_table_with_numbered_captions_and_respectively_lists_raises_no_false_m
         (c["text"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] == "mismatch"]
     cells = [c for c in report["claims"] if 10 <= c["line"] <= 12 and not c["text"].startswith("+")]
     assert len(cells) == 9 and all(c["status"] == "verified" for c in cells)  # every value cell
+    deltas = [c for c in report["claims"] if c["text"].startswith("+")]
+    assert [c["text"] for c in deltas] == ["+3.4", "+1.0", "+3.4", "+1.1"] and all(c["status"] == "verified" for c in deltas)
     claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_TABLE.replace("| 72.1 | +1.0", "| 72.4 | +1.0"))
-    assert ("72.4", "mismatch") in claims
+    assert ("72.4", "mismatch") in claims and ("+1.0", "mismatch") in claims  # the cell, and its Δ against it
+    claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_TABLE.replace("| +1.1 |", "| +1.3 |"))
+    assert ("+1.3", "mismatch") in claims

@@ -171,6 +171,22 @@ def cell(text: str, file: str, line: int, row: str, columns: list[str], caption:
     return claims
 
 
+DELTA = re.compile(r"^\s*(?:Δ|∆|\\Delta|delta|diff\.?|difference|change|gain|improvement)\b", re.I)
+
+
+def _deltas(rows: list[dict], cells: dict[int, list[Claim]], header: list[str]) -> list[dict]:
+    """A Δ column ("| 72.1 | +1.0 |") holds the change of the value to its left against the table's first row (or the
+    row above): each Δ cell gets those two written values to be checked against (verdicts). Returns the rows so far."""
+    for col, found in cells.items():
+        if col < len(header) and DELTA.match(header[col]) and len(found) == 1:
+            left = max((c for c in cells if c < col and not DELTA.match(header[c] if c < len(header) else "")),
+                       default=None)
+            if left is not None and rows:
+                value = cells[left][0]
+                found[0].extra["delta_of"] = [(r[left][0], value) for r in (rows[0], rows[-1]) if left in r]
+    return rows + [cells]
+
+
 # ---------------------------------------------------------------- Markdown
 
 def extract_markdown(path: Path, text: str) -> list[Claim]:
@@ -180,10 +196,11 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
     header: list[str] = []
     row: list[tuple[str, int]] = []
     in_head, heading, caption = False, "", ""
+    table_rows: list[dict] = []
     for i, tok in enumerate(tokens):
         prev = tokens[i - 1].type if i else ""
         if tok.type == "thead_open":
-            in_head, header = True, []
+            in_head, header, table_rows = True, [], []
         elif tok.type == "thead_close":
             in_head = False
         elif tok.type == "tr_open":
@@ -196,10 +213,13 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
         elif tok.type == "tr_close" and row and not in_head:
             # the first cell names the row even when it is a number ("500" steps); other text cells add to it
             label = " ".join(LINK.sub(r"\1", c) for i, (c, _) in enumerate(row) if i == 0 or not numbers(LINK.sub(r"\1", c)))
+            cells = {}
             for col, (content, line) in enumerate(row):
                 if col and numbers(LINK.sub(r"\1", content)):
-                    claims += cell(content, str(path), line, label, [header[col] if col < len(header) else ""], caption,
-                                   heading)
+                    cells[col] = cell(content, str(path), line, label, [header[col] if col < len(header) else ""],
+                                      caption, heading)
+                    claims += cells[col]
+            table_rows = _deltas(table_rows, cells, header)
         elif tok.type == "inline" and tok.map and prev == "heading_open":
             heading = tok.content
         elif tok.type == "inline" and tok.map:

@@ -43,6 +43,8 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
             claim.rule = f"provenance {claim.link} names no number in the metrics"
             return claim
         return compare(claim, [entry], index, "explicit provenance")
+    if claim.extra.get("delta_of"):
+        return _delta(claim)
     if claim.kind in ("ratio", "difference"):
         return _derived(claim, index, siblings)
     seen = concepts(claim, siblings, index.by_name)
@@ -72,6 +74,24 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     if claim.status == "mismatch" and unexplained:
         claim.status = "unsupported"
         claim.rule += f"; its context also names {sorted(unexplained)}, which the source does not: not called a mismatch"
+    return claim
+
+
+def _delta(claim: Claim) -> Claim:
+    """A Δ-column cell against the value to its left minus the first row's (or the previous row's) in that column,
+    as written (the values themselves are checked as cells); in points when the values are fractions."""
+    tried = []
+    for base, value in claim.extra["delta_of"]:
+        change = value.value - base.value
+        for scaled in (change, change * 100) if abs(value.value) <= 1 and abs(base.value) <= 1 else (change,):
+            tried.append(round(scaled, 6))
+            if matches(claim.value, scaled, claim.decimals, "number"):
+                claim.status, claim.source, claim.expected = "verified", f"written {value.text} − {base.text}", tried[-1]
+                claim.rule = f"Δ column: {value.text} − {base.text} = {scaled:.4g}"
+                return claim
+    base, value = claim.extra["delta_of"][0]
+    claim.status, claim.source, claim.expected = "mismatch", f"written {value.text} − {base.text}", tried[0]
+    claim.rule = f"Δ column: {value.text} − {base.text} = {tried[0]:.4g}, not {claim.text}"
     return claim
 
 
