@@ -398,3 +398,14 @@ def test_a_table_with_numbered_captions_and_respectively_lists_raises_no_false_m
     assert ("72.4", "mismatch") in claims and ("+1.0", "mismatch") in claims  # the cell, and its Δ against it
     claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_TABLE.replace("| +1.1 |", "| +1.3 |"))
     assert ("+1.3", "mismatch") in claims
+
+
+def test_a_latex_delta_column_is_checked_against_its_neighbour(tmp_path):
+    _persons_run(tmp_path)
+    tex = ("\\begin{table}\\caption{Results.}\\begin{tabular}{lcccc}\\toprule\n"
+           "Model & Accuracy & $\\Delta$ & Step validity & $\\Delta$ \\\\\n\\midrule\n"
+           "SFT & 72.3 & -- & 71.1 & -- \\\\\nDPO iteration 2 & 75.7 & +3.4 & 72.2 & +1.3 \\\\\n"
+           "\\bottomrule\n\\end{tabular}\\end{table}\n")
+    claims, report = _check(tmp_path, tmp_path / "runs", tex, ".tex")
+    assert claims == [("72.3", "verified"), ("71.1", "verified"), ("75.7", "verified"), ("+3.4", "verified"),
+                      ("72.2", "verified"), ("+1.3", "mismatch")], (claims, report["rules"])

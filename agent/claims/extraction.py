@@ -243,6 +243,7 @@ def latex_to_text(s: str) -> str:
     s = re.sub(r"\\(?:approx|sim)\b", "≈", s)
     s = re.sub(r"\\(?:rightarrow|to|longrightarrow)\b", "→", s)
     s = re.sub(r"\\(?:beta)\b", "β", s)
+    s = re.sub(r"\\Delta\b", "Δ", s)
     s = re.sub(r"\{\\(?:bf|it|em|tt)\s+([^}]*)\}", r"\1", s)
     for _ in range(3):
         s = re.sub(r"\\[a-zA-Z]+\*?(?:\[[^\]]*\])?\{([^{}]*)\}", r"\1", s)  # \textbf{x} -> x
@@ -325,17 +326,21 @@ def _table_latex(block: str, file: str, line: int, heading: str) -> list[Claim]:
     header_rows, body = _tabular_rows(head), _tabular_rows(rest)
     width = max((len(r) for r in header_rows + body), default=0)
     columns = [[latex_to_text(h[c]).strip() for h in header_rows if c < len(h) and h[c].strip()] for c in range(width)]
-    claims, label = [], ""
+    claims, label, rows = [], "", []
     raw_lines = tab.group(1).split("\n")
+    header = [" ".join(c) for c in columns]
     for r in body:
         texts = [latex_to_text(c).strip() for c in r]
         first = " ".join(t for i, t in enumerate(texts) if t and (i == 0 or not numbers(t)))
         label = first if texts[0] else f"{label} {first}".strip()  # an empty first cell continues a \multirow label
         where = next((i for i, x in enumerate(raw_lines) if r[-1].strip() and r[-1].strip() in x), 0)
+        cells = {}
         for col, content in enumerate(texts):
             if col and content and numbers(content):
-                claims += cell(content, file, line + body_start + where, label,
-                               columns[col] if col < len(columns) else [], caption, heading)
+                cells[col] = cell(content, file, line + body_start + where, label,
+                                  columns[col] if col < len(columns) else [], caption, heading)
+                claims += cells[col]
+        rows = _deltas(rows, cells, header)
     return claims
 
 
