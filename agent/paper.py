@@ -61,8 +61,9 @@ SETUP = [("Model", "model"), ("Training problems", "data.n_train"), ("Training-p
          ("DPO learning rate", "dpo.learning_rate"), ("DPO epochs", "dpo.epochs"), ("Pairs per problem", "pairs_per_problem")]
 
 
-def _get(cfg: dict, dotted: str):
-    for part in dotted.split("."):
+def dotted(cfg: dict, key: str):
+    """A config value by its dotted name ("dpo.learning_rate"), None when absent."""
+    for part in key.split("."):
         cfg = cfg.get(part) if isinstance(cfg, dict) else None
     return cfg
 
@@ -72,7 +73,7 @@ def setup_table(run_dir: Path, link: Linker) -> str:
     cfg = yaml.safe_load(path.read_text()) or {}
     rows = ["| Setting | Value |", "|---|---|"]
     for label, key in SETUP:
-        value = _get(cfg, key)
+        value = dotted(cfg, key)
         if key == "model":
             value = value or "embedded tiny Llama (from scratch)"
             rows.append(f"| {label} | {value} |")
@@ -83,14 +84,14 @@ def setup_table(run_dir: Path, link: Linker) -> str:
             continue  # this run's SFT settings were not used: the checkpoint's own recipe says how SFT ran
         elif isinstance(value, (int, float)):
             rows.append(f"| {label} | {link(value, path, key, '{:g}')} |")
-    losses = _get(cfg, "dpo.loss_type")
+    losses = dotted(cfg, "dpo.loss_type")
     if losses and list(losses) != ["sigmoid"]:
-        weights = _get(cfg, "dpo.loss_weights")
+        weights = dotted(cfg, "dpo.loss_weights")
         rows.append(f"| DPO loss | {' + '.join(losses)}" + (f" (weights {weights})" if weights else "") +
                     " (TRL's loss types; `sft` is the NLL of the chosen trace) |")
-    if _get(cfg, "sft.trace_style") not in (None, "plain"):
-        rows.append(f"| Trace style | {_get(cfg, 'sft.trace_style')} |")
-    rows += [f"| Method change | {text} (`{key}`) |" for key, text in METHOD_CHANGES.values() if _get(cfg, key)]
+    if dotted(cfg, "sft.trace_style") not in (None, "plain"):
+        rows.append(f"| Trace style | {dotted(cfg, 'sft.trace_style')} |")
+    rows += [f"| Method change | {text} (`{key}`) |" for key, text in METHOD_CHANGES.values() if dotted(cfg, key)]
     return "\n".join(rows)
 
 

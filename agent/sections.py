@@ -22,7 +22,7 @@ from sokrates.io import read_json, write_text
 
 from .claims import check_text
 from .llm import LLM, render_prompt
-from .paper import METRICS, SETUP, SKELETON, _get, eval_stages, keep_version, stage_label, upsert_blocks
+from .paper import METRICS, SETUP, SKELETON, dotted, eval_stages, keep_version, stage_label, upsert_blocks
 
 SECTIONS = {  # block name: (title, what the section must say)
     "method": ("Method", "the SOKRATES method as this run applied it: optionized traces checked step by step by a "
@@ -43,7 +43,7 @@ def paper_brief(workspace: Path, run_id: str) -> str:
     run = Path(workspace) / "runs" / run_id
     cfg = yaml.safe_load((run / "config.yaml").read_text()) or {} if (run / "config.yaml").is_file() else {}
     lines = [f"# Run {run_id}", "", "## Configuration"]
-    lines += [f"- {label}: {_get(cfg, key)}" for label, key in SETUP if _get(cfg, key) is not None
+    lines += [f"- {label}: {dotted(cfg, key)}" for label, key in SETUP if dotted(cfg, key) is not None
               and not (key.startswith("sft.") and cfg.get("sft_checkpoint"))]  # a shipped SFT model's recipe is its own
     lines.append(f"- SFT model: {'the shipped checkpoint ' + cfg['sft_checkpoint'] if cfg.get('sft_checkpoint') else 'trained in this run'}")
     lines += ["", "## Metrics (greedy decoding on the test problems; value [95% Wilson interval] (k/n))"]
