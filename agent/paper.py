@@ -68,20 +68,24 @@ def dotted(cfg: dict, key: str):
     return cfg
 
 
+def used_settings(cfg: dict) -> list[tuple[str, str, object]]:
+    """(label, key, value) of the SETUP rows the run used: a run from a shipped SFT checkpoint did not use its own
+    sft.* settings (the checkpoint's recipe says how SFT ran)."""
+    return [(label, key, dotted(cfg, key)) for label, key in SETUP
+            if not (key.startswith("sft.") and cfg.get("sft_checkpoint"))]
+
+
 def setup_table(run_dir: Path, link: Linker) -> str:
     path = run_dir / "config.yaml"
     cfg = yaml.safe_load(path.read_text()) or {}
     rows = ["| Setting | Value |", "|---|---|"]
-    for label, key in SETUP:
-        value = dotted(cfg, key)
+    for label, key, value in used_settings(cfg):
         if key == "model":
             value = value or "embedded tiny Llama (from scratch)"
             rows.append(f"| {label} | {value} |")
             if cfg.get("sft_checkpoint"):
                 rows.append(f"| SFT model | the shipped checkpoint {cfg['sft_checkpoint']} (not trained in this run; "
                             "its checkpoint.json says how it was made) |")
-        elif key.startswith("sft.") and cfg.get("sft_checkpoint"):
-            continue  # this run's SFT settings were not used: the checkpoint's own recipe says how SFT ran
         elif isinstance(value, (int, float)):
             rows.append(f"| {label} | {link(value, path, key, '{:g}')} |")
     losses = dotted(cfg, "dpo.loss_type")

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import yaml
 
-from sokrates.io import read_json, write_text
+from sokrates.io import read_json, read_jsonl, write_text
 
 from .claims import check_text
+from .claims.extraction import MARK
+from .claims.index import MetricsIndex
 from .llm import LLM, render_prompt
-from .paper import METRICS, SETUP, SKELETON, dotted, eval_stages, keep_version, stage_label, upsert_blocks
+from .paper import METRICS, SKELETON, eval_stages, keep_version, stage_label, upsert_blocks, used_settings
 
 SECTIONS = {  # block name: (title, what the section must say)
     "method": ("Method", "the SOKRATES method as this run applied it: optionized traces checked step by step by a "
@@ -35,7 +37,6 @@ SECTIONS = {  # block name: (title, what the section must say)
     "limitations": ("Limitations", "what the results do not show: the trade-offs and decisions of the sessions, the "
                     "generated problems, the scale"),
 }
-MARK = "unverified"
 
 
 def paper_brief(workspace: Path, run_id: str) -> str:
@@ -43,8 +44,7 @@ def paper_brief(workspace: Path, run_id: str) -> str:
     run = Path(workspace) / "runs" / run_id
     cfg = yaml.safe_load((run / "config.yaml").read_text()) or {} if (run / "config.yaml").is_file() else {}
     lines = [f"# Run {run_id}", "", "## Configuration"]
-    lines += [f"- {label}: {dotted(cfg, key)}" for label, key in SETUP if dotted(cfg, key) is not None
-              and not (key.startswith("sft.") and cfg.get("sft_checkpoint"))]  # a shipped SFT model's recipe is its own
+    lines += [f"- {label}: {value}" for label, _, value in used_settings(cfg) if value is not None]
     lines.append(f"- SFT model: {'the shipped checkpoint ' + cfg['sft_checkpoint'] if cfg.get('sft_checkpoint') else 'trained in this run'}")
     lines += ["", "## Metrics (greedy decoding on the test problems; value [95% Wilson interval] (k/n))"]
     last = None
@@ -103,8 +103,7 @@ def _examples(summary_path: Path) -> list[str]:
     problems = {}
     source = Path(read_json(summary_path).get("problems") or "")
     if source.is_file():
-        with source.open() as f:
-            problems = {p["id"]: p for p in map(json.loads, f) if p["id"] in wanted}
+        problems = {p["id"]: p for p in read_jsonl(source) if p["id"] in wanted}
     out = []
     for name, r in (("a valid", valid), ("an invalid", invalid)):
         if r:
@@ -210,8 +209,10 @@ def _checker(out: Path, metrics: Path):
     def link(file: str, key: str, text: str) -> str:
         return f"[{text}]({os.path.relpath((metrics / file).resolve(), out.parent.resolve())}#{key})"
 
+    index = MetricsIndex.load(metrics)  # once for every check of the pass
+
     def check(text: str) -> list[dict]:
-        return check_text(text, out, metrics)
+        return check_text(text, out, index)
     return link, check
 
 

@@ -43,10 +43,10 @@ def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = 
             "rules": [c.rule for c in claims], "stale": stale, "unreadable": index.unreadable, "notes": notes}
 
 
-def check_text(text: str, path: Path, metrics_dir: Path) -> list[dict]:
-    """The claims of one piece of text as if it stood at `path` (its links resolve from there), each with its rule and
-    the `file:key` a link can name (`link`); nothing is recorded for staleness."""
-    index = MetricsIndex.load(metrics_dir)
+def check_text(text: str, path: Path, index: MetricsIndex) -> list[dict]:
+    """The claims of one piece of text as if it stood at `path` (its links resolve from there), checked against a
+    loaded metrics index, each with its rule and the `file:key` a link can name (`link`); nothing is recorded for
+    staleness."""
     return [{**_row(c), "rule": c.rule, "link": _link_target(c, index)} for c in _judged(Path(path), text, index)]
 
 

@@ -61,7 +61,8 @@ LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 INTERVAL = re.compile(rf"\[\s*({_NUM})\s*%?\s*,\s*({_NUM})\s*%?\s*\]|(?:CI|interval)\s*[:=]?\s*\(?\s*({_NUM})\s*%?\s*[–-]\s*({_NUM})",
                       re.I)
-MARKED = re.compile(r"\s*\[unverified:((?:[^\[\]]|\[[^\[\]]*\])*)\]")  # the drafter's mark beside a number
+MARK = "unverified"  # the LLM drafter's note beside a number it could not verify: "0.700 [unverified: ...]"
+MARKED = re.compile(rf"\s*\[{MARK}:((?:[^\[\]]|\[[^\[\]]*\])*)\]")
 SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bSec)(?<!\bTab)"
                           r"[.!?](?=\s+[A-Z(\[*_`\\$])")
 
