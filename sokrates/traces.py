@@ -62,7 +62,8 @@ def render_prompt(premises: list[str], query: str, template: str = "solve_compac
     return load_template(template).format(premises=numbered, query=query.rstrip(".") + ".")
 
 
-TRACE_STYLES = ("plain", "numbered", "tagged")
+TRACE_STYLES = ("plain", "numbered", "tagged", "prose", "numbered_prose")
+PROSE = {"prose": "plain", "numbered_prose": "numbered"}  # proof in words: a style's Thought lines, no Actions
 _TAG = re.compile(r"\s*\(\d+\)\s*$")
 
 
@@ -85,9 +86,13 @@ def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -
     dumpus."); `numbered` writes each cited formula's number before it ("5. Fae is a kurpus. 3. Kurpuses are
     dumpuses. So ..."); `tagged` restates every formula in one fixed wording with its number after it, the
     claim included ("Fae is a kurpus (5). Every kurpus is a dumpus (3). So Fae is a dumpus (8)."), so each
-    choice is a lookup by content and the Action's arguments copy numbers written in the Thought."""
+    choice is a lookup by content and the Action's arguments copy numbers written in the Thought. `prose` is the
+    plain Thought lines without their Actions (`numbered_prose` the numbered ones): the proof in words, for a
+    pretraining stage that teaches reading and chaining premises before SFT teaches the option format (the solver
+    cannot check it)."""
     if style not in TRACE_STYLES:
         raise ValueError(f"unknown trace style {style!r}: use one of {TRACE_STYLES}")
+    actions, style = style not in PROSE, PROSE.get(style, style)
     texts = [p.rstrip(".") for p in premises]
 
     def cite(i) -> str:
@@ -104,7 +109,8 @@ def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -
             claim = f"{step['formula']} ({len(texts)})" if style == "tagged" else step["formula"]
             lines.append("Thought: " + "".join(cite(a) for a in cited) + f"So {claim}.")
             texts.append(step["formula"])
-        lines.append(action_text(option, args))
+        if actions:
+            lines.append(action_text(option, args))
     return "\n".join(lines) + "\n"
 
 

@@ -80,3 +80,12 @@ def test_decision_spans_mark_the_choices_of_each_style():
                          ("option", "MODUS_PONENS"), ("index", "5"), ("index", "3")]
     assert ("answer", "0") in spans and ("claim", "the answer is True") not in spans
     assert [numbered[a:b] for k, a, b in decision_spans(numbered) if k == "cited"] == ["5", "3", "8", "6", "9"]
+
+
+def test_prose_styles_are_their_styles_thoughts_without_actions_and_never_verify():
+    for prose, style in (("prose", "plain"), ("numbered_prose", "numbered")):
+        full = PROBLEM.target(style).splitlines()
+        assert PROBLEM.target(prose).splitlines() == [line for line in full if line.startswith("Thought:")]
+        assert len(full) == 2 * len(PROBLEM.target(prose).splitlines())
+        record = trace_record(PROBLEM, 0, PROBLEM.target(prose))
+        assert not record["valid"] and not any(s["valid"] for s in record["steps"])
