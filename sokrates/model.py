@@ -32,9 +32,10 @@ class TinyModelConfig:
 
 def _corpus(n: int, seed: int) -> list[str]:
     from .problems import GeneratorConfig, generate
-    from .traces import OPTIONS, TRACE_STYLES, action_text
+    from .traces import OPTIONS, action_text
+    styles = ("plain", "numbered", "tagged")  # fixed, so that a new trace style does not change the tokenizer
     problems = generate(GeneratorConfig(n=n, seed=10_000 + seed, unknown_ratio=0.1))
-    texts = [p.prompt() + p.target(TRACE_STYLES[i % len(TRACE_STYLES)]) for i, p in enumerate(problems)]
+    texts = [p.prompt() + p.target(styles[i % len(styles)]) for i, p in enumerate(problems)]
     texts += [action_text(o, list(range(len(k)))) for o, k in OPTIONS.items()]  # every option name
     return texts
 

@@ -58,11 +58,14 @@ def load_template(name: str) -> str:
 
 
 def render_prompt(premises: list[str], query: str, template: str = "solve_compact") -> str:
+    """A template's {premises} are numbered before each sentence ("3. Each kurpus is a dumpus."); its
+    {premises_tagged} after it ("Each kurpus is a dumpus (3).")."""
     numbered = "\n".join(f"{i}. {p.rstrip('.')}." for i, p in enumerate(premises))
-    return load_template(template).format(premises=numbered, query=query.rstrip(".") + ".")
+    tagged = "\n".join(f"{p.rstrip('.')} ({i})." for i, p in enumerate(premises))
+    return load_template(template).format(premises=numbered, premises_tagged=tagged, query=query.rstrip(".") + ".")
 
 
-TRACE_STYLES = ("plain", "numbered", "tagged", "prose", "numbered_prose")
+TRACE_STYLES = ("plain", "numbered", "tagged", "tagged_verbatim", "prose", "numbered_prose")
 PROSE = {"prose": "plain", "numbered_prose": "numbered"}  # proof in words: a style's Thought lines, no Actions
 _TAG = re.compile(r"\s*\(\d+\)\s*$")
 
@@ -86,7 +89,9 @@ def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -
     dumpus."); `numbered` writes each cited formula's number before it ("5. Fae is a kurpus. 3. Kurpuses are
     dumpuses. So ..."); `tagged` restates every formula in one fixed wording with its number after it, the
     claim included ("Fae is a kurpus (5). Every kurpus is a dumpus (3). So Fae is a dumpus (8)."), so each
-    choice is a lookup by content and the Action's arguments copy numbers written in the Thought. `prose` is the
+    choice is a lookup by content and the Action's arguments copy numbers written in the Thought; `tagged_verbatim`
+    the same with each formula as written (with the `solve_tagged` prompt, whose premises carry their numbers after
+    them, a cited number is then the token that follows the copied sentence in the prompt). `prose` is the
     plain Thought lines without their Actions (`numbered_prose` the numbered ones): the proof in words, for a
     pretraining stage that teaches reading and chaining premises before SFT teaches the option format (the solver
     cannot check it)."""
@@ -97,7 +102,8 @@ def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -
 
     def cite(i) -> str:
         text = texts[i] if isinstance(i, int) and 0 <= i < len(texts) else f"Formula {i}"
-        return {"plain": f"{text}. ", "numbered": f"{i}. {text}. ", "tagged": f"{_canonical(text)} ({i}). "}[style]
+        return {"plain": f"{text}. ", "numbered": f"{i}. {text}. ", "tagged": f"{_canonical(text)} ({i}). ",
+                "tagged_verbatim": f"{text} ({i}). "}[style]
     lines = []
     for step in proof:
         option, args = step["option"], step["args"]
@@ -106,7 +112,7 @@ def render_trace(premises: list[str], proof: list[dict], style: str = "plain") -
             lines.append(f"Thought: {last}So the answer is {LABELS[args[0]]}.")
         else:
             cited = [a for a, kind in zip(args, OPTIONS.get(option, ())) if kind == "idx"]
-            claim = f"{step['formula']} ({len(texts)})" if style == "tagged" else step["formula"]
+            claim = f"{step['formula']} ({len(texts)})" if style.startswith("tagged") else step["formula"]
             lines.append("Thought: " + "".join(cite(a) for a in cited) + f"So {claim}.")
             texts.append(step["formula"])
         if actions:

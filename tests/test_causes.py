@@ -27,7 +27,7 @@ def test_the_planted_problem_is_the_one_described():
 
 
 def test_gold_traces_have_no_cause_in_every_style():
-    for style in ("plain", "numbered", "tagged"):
+    for style in ("plain", "numbered", "tagged", "tagged_verbatim"):
         causes, local = _causes(PROBLEM.target(style))
         assert causes == [None, None, None] and all(local), style
 

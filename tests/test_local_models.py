@@ -2,6 +2,7 @@
 check reads what the trainer reads, names sft.max_length and the value that fits, and an unset max_length is
 taken from the data, so SFT runs."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,12 @@ def test_a_users_gpt2_runs_the_agents_whole_loop_and_its_pairs_are_length_checke
     assert any("exceed dpo.max_length=400" in w and f"set dpo.max_length: {lengths['longest_tokens']}" in w
                for w in q["warnings"]), q["warnings"]
     assert q["evidence"]["longest pair"].startswith(f"{lengths['longest_tokens']} tokens")
+
+
+def test_the_embedded_tokenizer_is_the_shipped_checkpoints():
+    """The shipped checkpoint's recipe builds its tokenizer from generated text: a change to that text (a new trace
+    style, say) would make the recipe's model a different one."""
+    from sokrates.model import load_tokenizer
+    shipped = json.loads((Path(__file__).parents[1] / "checkpoints/tiny-sft/sokrates_model.json").read_text())["config"]
+    tok = build_tokenizer(TinyModelConfig(**shipped))
+    assert tok.get_vocab() == load_tokenizer(Path(__file__).parents[1] / "checkpoints/tiny-sft").get_vocab()

@@ -64,3 +64,10 @@ def test_prompt_has_no_placeholder_option():
 def test_truncate_at_first_conclude():
     assert truncate_at_conclude(GOOD + GOOD).rstrip() == GOOD.rstrip()
     assert len(STOP_STRINGS) == 3
+
+
+def test_the_tagged_template_writes_each_premise_number_after_its_sentence():
+    from sokrates.traces import render_prompt
+    prompt = render_prompt(["Every cat is a mammal", "Tom is a cat."], "Tom is a mammal", "solve_tagged")
+    assert "Every cat is a mammal (0).\nTom is a cat (1).\n" in prompt and "0." not in prompt.split("(0)")[0]
+    assert "0. Every cat is a mammal." in render_prompt(["Every cat is a mammal"], "Tom is a mammal", "solve_compact")

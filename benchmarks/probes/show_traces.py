@@ -12,6 +12,13 @@ from sokrates.model import model_template  # noqa: E402
 from sokrates.sampling import HFSampler, SampleSettings, sample_records  # noqa: E402
 
 
+def first_errors(records: list[dict]) -> dict:
+    """How many traces first fail by each cause (or are valid, or wrong only in their answer)."""
+    first = Counter(next((s["cause"] or s["reason"] for s in r["steps"] if not s["valid"]), "valid" if r["valid"]
+                         else "answer") for r in records)
+    return dict(first.most_common(8))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -26,9 +33,7 @@ def main() -> None:
         print(r["text"])
         for s in r["steps"]:
             print("   ->", s["option"], s["args"], s["valid"], s["reason"], s["cause"])
-    first = Counter(next((s["cause"] or s["reason"] for s in r["steps"] if not s["valid"]), "valid" if r["valid"]
-                         else "answer") for r in records)
-    print("first error:", dict(first.most_common(8)))
+    print("first error:", first_errors(records))
 
 
 if __name__ == "__main__":
