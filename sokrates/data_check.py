@@ -31,7 +31,7 @@ class Finding:
 
     def format(self, path: str | Path) -> str:
         where = f"{path}:{self.line}" if self.line else str(path)
-        return f"{self.severity.upper()} {self.code} {where}: {self.message}. Fix: {self.fix}"
+        return f"{self.severity.upper()} {self.code} {where}: {self.message.rstrip('.')}. Fix: {self.fix}"
 
 
 @dataclass

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import yaml
 
+from .choices import check_choice, choice
 from .io import DataError, read_jsonl, write_json, write_jsonl
 from .metrics import summarize
 from .model import (CHECKPOINT_FILE, TinyModelConfig, check_model_dir, checkpoint_dir, init_tiny_model, model_template,
                     model_trace_style, verify_checkpoint)
 from .problems import STYLES, GeneratorConfig, generate, read_problems, write_problems
-from .sampling import SampleSettings, make_sampler, sample_records
+from .sampling import BACKENDS, SampleSettings, make_sampler, sample_records
 from .stages import run_step
 from .training import DPOSettings, SFTSettings, run_dpo, run_sft
 
@@ -59,7 +60,7 @@ def unseen(test: list, train: list) -> list:
 class EvalSettings:
     n_problems: int | None = None   # None: the whole test set
     temperature: float = 0.0        # greedy: one deterministic trace per problem
-    backend: str = "hf"
+    backend: str = choice("hf", BACKENDS)
     max_steps: int = 12
 
 
@@ -90,8 +91,10 @@ class LoopConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LoopConfig":
-        return _build(cls, data, "config")
+    def from_dict(cls, data: dict, where: str = "config") -> "LoopConfig":
+        """A config from nested settings; a wrong name, a non-number or a value outside a setting's choices is a
+        DataError naming `where` and the setting."""
+        return _build(cls, data, where)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "LoopConfig":
@@ -101,7 +104,10 @@ class LoopConfig:
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise DataError(f"{path}: cannot read the config ({str(err).splitlines()[0]}). Fix: repair the file, or "
                             "pass a YAML LoopConfig (see runs/<id>/config.yaml).") from None
-        return cls.from_dict(data)
+        if not isinstance(data, dict):
+            raise DataError(f"{path}: a config is a YAML mapping of settings, not a {type(data).__name__}. Fix: write "
+                            "`name: value` lines (see runs/<id>/config.yaml).")
+        return cls.from_dict(data, f"{path}: config")
 
 
 def _build(kind, data: dict, where: str):
@@ -112,8 +118,12 @@ def _build(kind, data: dict, where: str):
     values = {}
     for name, value in data.items():
         default = known[name].default_factory() if callable(known[name].default_factory) else None
-        values[name] = (_build(type(default), value, f"{where}.{name}") if is_dataclass(default) and isinstance(value, dict)
+        if is_dataclass(default) and not isinstance(value, dict | None):
+            raise DataError(f"{where}.{name}: a section of settings, not {value!r}. Fix: write its settings indented "
+                            f"below it (`{name}:` then `  setting: value`), or leave it out for the defaults.")
+        values[name] = (_build(type(default), value or {}, f"{where}.{name}") if is_dataclass(default)
                         else _number(value, str(known[name].type), f"{where}.{name}"))
+        check_choice(known[name], values[name], f"{where}.{name}")
     return kind(**values)
 
 

@@ -17,16 +17,19 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .choices import choice
 from .io import DataError
 from .distributed import gather, rank_and_world, shard
 from .model import format_prompt, load_tokenizer
 from .solver import verify_parsed
 from .traces import STOP_STRINGS, parse_trace, truncate_at_conclude
 
+BACKENDS = ("hf", "hf_continuous", "vllm", "openai")
+
 
 @dataclass
 class SampleSettings:
-    backend: str = "hf"           # hf | hf_continuous | vllm | openai
+    backend: str = choice("hf", BACKENDS)
     samples_per_problem: int = 4
     temperature: float = 0.7
     top_p: float = 1.0
@@ -181,9 +184,9 @@ class OpenAISampler(Sampler):
                                     "server's log and the model name (--model-name).")
                 choices += sorted(got, key=lambda c: c.index)
             texts = []
-            for choice in choices:
-                text = choice.text
-                stop = getattr(choice, "stop_reason", None)  # vLLM names the stop string it hit
+            for completion in choices:
+                text = completion.text
+                stop = getattr(completion, "stop_reason", None)  # vLLM names the stop string it hit
                 if isinstance(stop, str) and stop in STOP_STRINGS and not text.endswith(stop):
                     text += stop
                 texts.append(truncate_at_conclude(text))
@@ -202,7 +205,7 @@ def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:
         if not s.base_url:
             raise ValueError("the openai backend needs --base-url (e.g. http://localhost:8000/v1 of `vllm serve`).")
         return OpenAISampler(model_dir, s.base_url, s.model_name)
-    raise ValueError(f"unknown sampling backend {s.backend!r}: use hf, hf_continuous, vllm or openai.")
+    raise ValueError(f"unknown sampling backend {s.backend!r}: use one of {BACKENDS}.")
 
 
 # ---------------------------------------------------------------- sample and verify

@@ -10,8 +10,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .choices import choice
 from .io import DataError, write_json
 from .model import copy_meta, format_prompt, load_tokenizer, model_template, write_meta
+from .traces import TRACE_STYLES
+
+
+def _schedulers() -> list[str]:
+    """transformers' learning-rate schedules (imported only when a config names one other than the default)."""
+    from transformers import SchedulerType
+    return [t.value for t in SchedulerType]
 
 
 @dataclass
@@ -22,13 +30,13 @@ class TrainSettings:
     batch_size: int = 16
     max_length: int | None = None   # tokens per example; None: the longest example of the data (see fit_max_length)
     warmup_ratio: float = 0.02
-    scheduler: str = "constant_with_warmup"
+    scheduler: str = choice("constant_with_warmup", _schedulers)
     adam_beta2: float = 0.95
     logging_steps: int = 10
     seed: int = 0
     # float32 master weights with bf16 autocast on GPU; "bfloat16" halves weight and optimizer memory but
     # loses updates smaller than bf16 can represent (a DPO step at lr 5e-7 on a 0.02 weight is one of those)
-    weights_dtype: str = "float32"
+    weights_dtype: str = choice("float32", ("float32", "bfloat16", "float16"))
     attn_implementation: str = "sdpa"  # or "flex_attention", "eager", "flash_attention_2" where installed
     torch_compile: bool | None = False  # compile the model for training; None: on with a GPU
     # recompute activations in the backward pass to save memory; None: off for the embedded tiny model (whose
@@ -56,7 +64,7 @@ class SFTSettings(TrainSettings):
     # Packing (TRL's best-fit decreasing) puts several examples in each row of max_length tokens, batch_size then
     # counts rows; attention stays within each example (transformers builds the block mask from position_ids).
     packing: bool = False
-    trace_style: str = "plain"   # how gold proofs are written (traces.TRACE_STYLES); recorded in the model's note
+    trace_style: str = choice("plain", TRACE_STYLES)  # how gold proofs are written; recorded in the model's note
     # The loss from the full logits (the model's own cross-entropy) instead of TRL's fused, chunked LM-head loss, which
     # saves memory on large vocabularies. None: on for the embedded model, whose 8,000-step recipe reached step
     # validity 0.71 with it and 0.48 with the fused loss on the same GPU (docs/experiments.md, session 6).
@@ -71,7 +79,7 @@ class DPOSettings(TrainSettings):
     learning_rate: float = 5e-5
     beta: float = 0.1
     warmup_ratio: float = 0.05
-    scheduler: str = "cosine"
+    scheduler: str = choice("cosine", _schedulers)
     logging_steps: int = 5
     precompute_ref_log_probs: bool = True  # no second model copy in memory while training
     # TRL's DPO losses, summed with loss_weights: "sigmoid" is DPO; adding "sft" (the chosen trace's NLL) is RPO,

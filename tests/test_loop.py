@@ -157,3 +157,31 @@ def test_numbers_in_settings_are_numbers_and_a_wrong_name_or_value_is_a_clear_er
     with pytest.raises(DataError, match=r"config\.dpo: unknown setting\(s\) \['lr'\]"):
         run.update({"dpo.lr": 1e-4})
     assert run.cfg.sft.learning_rate == 2e-4  # a refused update changes nothing
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sft:\n  trace_style: fancy\n", r"c\.yaml: config\.sft\.trace_style: 'fancy' is not one of \['plain', "),
+    ("sample:\n  backend: vlm\n", r"config\.sample\.backend: 'vlm' is not one of \['hf', 'hf_continuous', 'vllm', 'openai'\]"),
+    ("eval:\n  backend: vlm\n", r"config\.eval\.backend: 'vlm' is not one of"),
+    ("dpo:\n  scheduler: cosin\n", r"config\.dpo\.scheduler: 'cosin' is not one of \[.*'cosine'"),
+    ("sft:\n  weights_dtype: bf16\n", r"config\.sft\.weights_dtype: 'bf16' is not one of \['float32', 'bfloat16', 'float16'\]"),
+    ("sft: 5\n", r"config\.sft: a section of settings, not 5"),
+    ("- a\n- b\n", r"c\.yaml: a config is a YAML mapping of settings, not a list"),
+])
+def test_a_setting_outside_its_choices_is_a_one_line_error_before_any_step(tmp_path, text, message):
+    """Before, a mistyped trace style, backend or schedule passed the config check and stopped the run with a
+    traceback at the step that used it (a sampling backend only after SFT had trained)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message):
+        LoopConfig.from_file(path)
+
+
+def test_the_choices_accept_every_allowed_value_and_an_empty_section(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("sft:\n  scheduler: cosine\n  trace_style: numbered\n  weights_dtype: bfloat16\n"
+                    "sample:\n  backend: openai\neval:\ndpo:\n  scheduler: linear\n")
+    cfg = LoopConfig.from_file(path)
+    assert (cfg.sft.scheduler, cfg.sft.trace_style, cfg.sample.backend, cfg.dpo.scheduler) == \
+        ("cosine", "numbered", "openai", "linear")
+    assert cfg.eval == LoopConfig().eval
