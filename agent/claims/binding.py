@@ -170,9 +170,13 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
     if named and all(is_stage(w) for w in names) or not names:
         if len(names) == 1 and names[0] != "sft":
             names = [_previous(names[0]), names[0]]
-        elif not names:
+        elif not names:  # a guess from the sentences before: a disagreement is then not a mismatch
             earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)]
             names = list(dict.fromkeys(earlier))[-2:]
+            if "dpo" in names and any(re.fullmatch(r"iter\d+", w) for w in names):
+                names.remove("dpo")
+            names = [_previous(names[0]), names[0]] if len(names) == 1 and names[0] != "sft" else names
+            claim.extra["stage_guess"] = True
         names = sorted(names, key=stage_rank) if len(names) == 2 and all(is_stage(w) for w in names) else names
     return names[index] if len(names) == 2 else UNRESOLVED
 

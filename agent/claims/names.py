@@ -15,8 +15,8 @@ PHRASES = [
     # "three DPO iterations" spans SFT to iteration 3 (both named, in order); "the third iteration" is one stage
     (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b",
      lambda m: f" sft iter{ORDINALS[m.group(1)]} span "),  # `span`: two endpoints, not one stage (binding)
-    # "the first round gave 552 pairs, the second 572": an ordinal after a comma, where the sentence counts rounds
-    (r"(?<=,)\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
+    # "the first round gave 552 pairs, the second 572": an ordinal after a comma or semicolon, where the sentence counts rounds
+    (r"(?<=[,;])\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
      lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
                                                            r"(?:iteration|round)", m.string) else m.group(0)),
     (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
@@ -26,9 +26,9 @@ PHRASES = [
     (r"(?<=\d)\s*(?:s|sec|secs)\b", " wall_s "),
     (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)\.?[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
     (r"\bdpo[\s_-]*(\d+)\b", r" iter\1 "),
+    (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),  # before step validity, which it contains
     (r"\bstep[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid steps?\b", " step_validity "),
     (r"\btrace[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid traces?\b", " trace_validity "),
-    (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),
     (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b|\bsolv(?:es|ed|e)\b", " accuracy "),
     (r"\bsteps?\s+(?:are|is|were|was)\s+valid\b", " step_validity "),
     (r"\btraces?\s+(?:are|is|were|was)\s+valid\b", " trace_validity "),
@@ -66,7 +66,7 @@ PHRASES = [
 ]
 SYNONYMS = {"pair": "pairs", "problem": "problems", "sample": "samples", "epoch": "epochs", "step": "steps",
             "example": "examples", "seed": "seeds", "hop": "hops", "iteration": "iterations", "generations": "samples",
-            "valid": "validity", "mean": "mean", "avg": "mean", "average": "mean", "std": "std", "sd": "std",
+            "valid": "validity", "mean": "mean", "avg": "mean", "average": "mean", "averaged": "mean", "std": "std", "sd": "std",
             "stdev": "std", "n_problems": "problems", "n": "n"}
 # words that say nothing about which number is meant
 GENERIC = frozenset("""a an the of on in at to from for with and or by is are was were be been than that this these

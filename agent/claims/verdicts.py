@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import candidates, concepts, stage_rank
+from .binding import COUNT_NOUNS, candidates, concepts, stage_rank
 from .extraction import Claim
 from .index import Entry, MetricsIndex
-from .names import is_stage, words
+from .names import CONFIG, GENERIC, METRICS, is_stage, words
 
 
 def matches(written: float, source: float, decimals: int, kind: str) -> bool:
@@ -74,7 +74,31 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     if claim.status == "mismatch" and unexplained:
         claim.status = "unsupported"
         claim.rule += f"; its context also names {sorted(unexplained)}, which the source does not: not called a mismatch"
+    if claim.status == "mismatch":
+        _other_metric_fits(claim, index, siblings)
     return claim
+
+
+def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> None:
+    """A mismatch against one metric stands only if no *other* metric that the sentence's words name holds the
+    written number: "Samples averaged 3.6 steps" bound to the sample count, or "85.2% after the second iteration"
+    to step validity when the sentence began with local step validity, is the checker's binding gone wrong, not the
+    writer's number. The other metric must be named by a word of the sentence that the bound one's key lacks, and be
+    neither the claim's own rate (another stage's or file's step validity is a figure copied from the wrong row) nor
+    a rate the sentence gives another of its numbers ("a step validity of 74.3% and an accuracy of 0.600": swapped)."""
+    bound = claim.extra["entry"].key_names if claim.extra.get("entry") else frozenset()
+    others = {concepts(c, siblings, index.by_name)["metric"] for c in siblings if c is not claim and c.role == "value"}
+    taken = (others & (METRICS | CONFIG)) - COUNT_NOUNS  # rates and settings other numbers of the sentence are given
+    metric = concepts(claim, siblings, index.by_name)["metric"]
+    if metric not in COUNT_NOUNS:  # a rate or setting is the claim's own; a count noun ("problems") binds loosely
+        taken.add(metric)
+    said = {w for w in words(claim.sentence) if len(w) > 1 and w not in GENERIC and not is_stage(w) and not w.isdigit()}
+    for e in index.entries:
+        if not e.key_names & taken and (e.key_names - bound - GENERIC) & said \
+                and matches(claim.value, e.value, claim.decimals, claim.kind):
+            claim.status = "unsupported"
+            claim.rule += f"; the sentence's words also fit {e.where} = {e.value:g}, which agrees: not called a mismatch"
+            return
 
 
 def _delta(claim: Claim) -> Claim:
@@ -102,7 +126,9 @@ def _k_of_n(claim: Claim, siblings: list[Claim], index: MetricsIndex) -> Claim |
             continue
         first, second = (claim, c) if c.pos > claim.pos else (c, claim)
         between = claim.sentence[first.pos + len(first.text):second.pos]
-        if not re.fullmatch(r"\s+(?:out\s+)?of(?:\s+the)?\s+", between) or first.value > second.value:
+        # "171 of 300", or the first of "171 → 179 of 300 traces" (a count before and after, of one total)
+        if not re.fullmatch(r"\s+(?:out\s+)?of(?:\s+the)?\s+|\s*(?:→|->|to)\s*[\d,]+\s+(?:out\s+)?of(?:\s+the)?\s+", between) \
+                or first.value > second.value:
             continue
         for k in (e for e in index.entries if e.leaf == "k" and e.value == first.value):
             n = index.sibling(k, "n")
@@ -304,10 +330,13 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
             return [_value_and_source(c) for c in chosen]
     following = sorted((c for c in values if c.pos > claim.pos), key=lambda c: c.pos)[:2]
     gap = claim.sentence[claim.pos + len(claim.text):following[0].pos] if following else ""
-    if len(following) == 2 and "(" in gap and not re.search(r"\)|;|\b(?:while|whereas|but|and)\b", gap) \
-            and re.fullmatch(
-            r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos]):
+    joined = len(following) == 2 and re.fullmatch(
+        r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos])
+    if joined and "(" in gap and not re.search(r"\)|;|\b(?:while|whereas|but|and)\b", gap):
         return [_value_and_source(c) for c in following]  # "by 57.5 points (98.7 vs. 41.2)"
+    if joined and re.fullmatch(r"\s*(?:percentage\s+)?(?:points?|pp|%)?\s*,?\s*from\s+", gap):
+        claim.extra["explicit_pair"] = True
+        return [_value_and_source(c) for c in following]  # "by 3.3 points, from 72.3% to 75.7%"
     before = [c for c in values if c.pos < claim.pos][-2:]
     if len(before) < 2:
         return None  # two stages it names, else the sentence's first two numbers (_derived)
@@ -323,8 +352,11 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
 
 
 def _value_and_source(c: Claim) -> tuple[float, str]:
-    """A number of the sentence and where it comes from: its bound source, else the text itself."""
-    return c.value, c.extra["entry"].where if c.extra.get("entry") else f"written {c.text}"
+    """A number of the sentence and where it comes from: its bound source's value in the written units (a difference
+    of 72.3% and 75.7% is 3.3 points when the files hold 0.7233 and 0.7567), else the text itself."""
+    entry = c.extra.get("entry")
+    return (_display(entry.value, c), entry.where) if entry is not None and c.status == "verified" else \
+        (c.value, f"written {c.text}")
 
 
 def _named_pair(claim: Claim, index: MetricsIndex):
@@ -351,4 +383,4 @@ def _named_pair(claim: Claim, index: MetricsIndex):
             if hit:
                 groups.setdefault(hit, []).append(e)
         picks = [(g[0].value, g[0].where) for g in groups.values() if len({e.value for e in g}) == 1][:3]
-    return picks if len(picks) == 2 else None
+    return picks if len(picks) == 2 and picks[0][1] != picks[1][1] else None  # never one source against itself
