@@ -99,8 +99,9 @@ def numbers(text: str) -> list[Claim]:
         exp = m.group("exp") or m.group("exp2")
         if not suffix and not exp and not m.group("frac") and re.fullmatch(r"\d{4}", raw) and 1900 <= value <= 2100:
             continue  # a year
-        if not suffix and re.fullmatch(r"\d{1,2}", raw) and masked[start - 1:start] == "(" and masked[end:end + 1] == ")":
-            continue  # an enumeration or a label: "(1)", "sample check (2)"
+        if not suffix and re.fullmatch(r"\d{1,2}", raw) and masked[start - 1:start] == "(" and masked[end:end + 1] == ")" \
+                and (value < 10 or re.match(r"\)\s*[A-Za-z]", masked[end:])):
+            continue  # an enumeration or a label: "(1)", "sample check (2)", "(12) the next item"; not "wrong indices (25)."
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         kind = ("percent" if suffix == "%" else "ratio" if suffix in ("×", "x", "fold", "-fold") else
                 "difference" if suffix.endswith(("point", "points", "pp")) else "number")

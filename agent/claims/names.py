@@ -44,6 +44,8 @@ PHRASES = [
     (r"\bfirst[\s_-]*(?:errors?|invalid[\s_-]*steps?|mistakes?)\b", " first_error "),
     (r"\bpremises?[\s_-]*(?:text[\s_-]*)?(?:(?:that|which)\s+)?(?:(?:was|were|is|are)\s+)?not[\s_-]*copied\b",
      " premise_not_copied "),
+    (r"\b(?:uncopied|mis-?copied)[\s_-]*premises?\b|\bpremises?[\s_-]*(?:copying|copy)[\s_-]*(?:errors?|mistakes?|failures?)\b",
+     " premise_not_copied "),
     (r"\bwrong[\s_-]*(?:premise[\s_-]*)?ind(?:ex|ices|exes)\b|\bwrong\s+premises?\b", " wrong_index "),
     (r"\bwrong[\s_-]*(?:inference[\s_-]*)?rules?\b", " wrong_rule "),
     (r"\bwrong[\s_-]*answers?(?:[\s_-]*signs?)?\b", " wrong_answer "),
