@@ -422,13 +422,17 @@ from 455 problems. Roughly a fifth of the problems (208 and 202) had no valid sa
 3.7 steps.
 
 The SFT model's first errors were mostly uncopied premises (103 traces) and wrong indices (25).
+
+The yield of iteration 1 was 552 pairs / 1,000 problems. The final model answers 227 of 300 correctly, 10 more than the
+SFT model.
 """
 
 
 def test_correct_numbers_written_the_way_people_write_are_never_called_mismatches(tmp_path):
     """A difference from exact values (3.3 points between 72.3% and 75.7%, whose files hold 0.7233 and 0.7567), k
     before and after of one total, local step validity named once for two numbers, "; the second," for iteration 2,
-    "uncopied premises", and numbers of metrics the checker's vocabulary binds loosely (problems without a valid
+    "uncopied premises", "552 pairs / 1,000 problems", "10 more than the SFT model" (a difference whose other
+    number the text does not write), and numbers of metrics the checker's vocabulary binds loosely (problems without a valid
     sample, mean steps): each
     was a false mismatch. A number that fits another metric the sentence's words name is at most unsupported; planted
     errors are still mismatches."""
@@ -449,7 +453,8 @@ def test_correct_numbers_written_the_way_people_write_are_never_called_mismatche
     status = dict(claims)
     assert not [c for c in claims if c[1] == "mismatch"], [
         (c["text"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] == "mismatch"]
-    assert all(status[t] == "verified" for t in ("3.3 points", "171", "84.4%", "85.2%", "572", "455", "103", "25")), claims
+    assert all(status[t] == "verified" for t in ("3.3 points", "171", "84.4%", "85.2%", "572", "455", "103", "25",
+                                                    "1,000")), claims
     wrong = HUMAN_POINTS.replace("by 3.3 points", "by 3.9 points").replace("the second, 572", "the second, 575")
     claims, _ = _check(tmp_path, tmp_path / "runs", wrong.replace("(941/1104)", "").replace("85.2%", "88.2%"))
     status = dict(claims)

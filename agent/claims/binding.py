@@ -85,8 +85,8 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     nxt = min((c.pos for c in siblings if c.pos > pos), default=b)
     prev = max((c.pos + len(c.text) for c in siblings if c.pos < pos), default=a)
     unit = next((h for h in in_clause if prev <= h[0] < pos), None)
-    if unit and unit[1] in UNITS | METRICS and re.search(r"[,;]", sentence[unit[0]:pos]):
-        prev = unit[0] + 1  # "438 problems, the second 572 pairs": `problems` is 438's ("572 pairs from 455": 455's too)
+    if unit and unit[1] in UNITS | METRICS and re.search(r"[,;/]", sentence[unit[0]:pos]):
+        prev = unit[0] + 1  # "438 problems, the second 572 pairs" / "552 pairs / 1,000 problems": the noun is the number before
     segment = [h for h in in_clause if max(a, prev) <= h[0] < min(b, nxt)]
     comma = re.search(r"[,;]", sentence[pos + len(claim.text):])  # "accuracy by 3.4 points, step validity by 1.1"
     until = pos + len(claim.text) + comma.start() if comma else b

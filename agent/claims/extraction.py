@@ -57,6 +57,7 @@ RELATIVE = re.compile(r"\brelative\s+(?:gain|improvement|increase|decrease|drop|
 # a threshold a rule asks for ("need >= 20 steps", "a minimum of 5"), not a result
 REQUIREMENT = re.compile(r"\b(?:needs?|needed|requires?|required|minimum(?:\s+of)?|threshold(?:\s+of)?)\s*"
                          r"(?:>=?|≥|at\s+least|of)?\s*$", re.I)
+COMPARED = re.compile(r"\s+(?:more|fewer)\b(?:\s+\w+)?\s+than\b", re.I)  # "10 more than SFT": a difference of counts
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 INTERVAL = re.compile(rf"\[\s*({_NUM})\s*%?\s*,\s*({_NUM})\s*%?\s*\]|(?:CI|interval)\s*[:=]?\s*\(?\s*({_NUM})\s*%?\s*[–-]\s*({_NUM})",
@@ -104,7 +105,7 @@ def numbers(text: str) -> list[Claim]:
             continue  # an enumeration or a label: "(1)", "sample check (2)", "(12) the next item"; not "wrong indices (25)."
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         kind = ("percent" if suffix == "%" else "ratio" if suffix in ("×", "x", "fold", "-fold") else
-                "difference" if suffix.endswith(("point", "points", "pp")) else "number")
+                "difference" if suffix.endswith(("point", "points", "pp")) or COMPARED.match(masked[end:]) else "number")
         if exp:
             value, decimals = value * 10 ** int(exp.replace("−", "-")), decimals - int(exp.replace("−", "-"))
         if suffix in ("K", "M"):  # 1.5K means 1,500 to the nearest 100
@@ -125,6 +126,8 @@ def numbers(text: str) -> list[Claim]:
             claim.role = "pm"
         if end in marks:
             claim.extra["marked"] = marks[end].group(1).strip()
+        if COMPARED.match(masked[end:]):
+            claim.extra["loose_pair"] = True  # what it is "more than" is often a number the text does not write
         claim.approx = bool(APPROX.search(before))
         claim.bound = ">" if LOWER.search(before) else "<" if UPPER.search(before) else ""
         out.append(claim)
