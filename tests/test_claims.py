@@ -459,3 +459,39 @@ def test_correct_numbers_written_the_way_people_write_are_never_called_mismatche
     claims, _ = _check(tmp_path, tmp_path / "runs", wrong.replace("(941/1104)", "").replace("85.2%", "88.2%"))
     status = dict(claims)
     assert (status["3.9 points"], status["575"], status["88.2%"]) == ("mismatch",) * 3, claims
+
+
+HUMAN_ROWS_TEX = r"""\begin{table}[t]
+\caption{Main results (300 test problems).}
+\begin{tabular}{lccc}
+\toprule
+Model & Accuracy & Step validity & Trace validity \\
+\midrule
+SFT & 72.3 & 71.1 & 57.0 \\
+SFT + DPO (1 iter.) & 75.7 & 72.1 & 59.7 \\
+SFT + DPO (2 iter.) & 75.7 & 72.2 & 59.7 \\
+\bottomrule
+\end{tabular}
+\end{table}
+In each round we drew $k=4$ samples for each of $1{,}000$ problems at $T=0.7$.
+"""
+
+
+def test_table_rows_that_count_iterations_first_and_sampling_settings_in_latex(tmp_path):
+    """"SFT + DPO (1 iter.)" names iteration 1 (its cells bound to the sample check's figures before); "4 samples for
+    each of 1,000 problems" is samples per problem and leaves "1,000 problems" to the 1,000; "$T=0.7$" is the
+    temperature (0.7 was a mismatch against samples per problem). A wrong cell is still caught."""
+    _persons_run(tmp_path)
+    run = tmp_path / "runs" / "run1"
+    (run / "config.yaml").write_text((run / "config.yaml").read_text() + "sample: {samples_per_problem: 4, temperature: 0.7}\n"
+                                     "dpo_problems: 1000\n")
+    for k in (1, 2):
+        (run / f"dpo_iter{k}" / "check.json").write_text(json.dumps({
+            "step_validity": rate(780 + k, 1100), "trace_validity": rate(170 + k, 300), "samples_per_problem": 4}))
+    claims, report = _check(tmp_path, tmp_path / "runs", HUMAN_ROWS_TEX, ".tex")
+    assert len(claims) == 12 and {"4", "0.7"} <= dict(claims).keys() and \
+        all(s == "verified" for t, s in claims if t != "1,000"), [
+        (c["text"], c["status"], r) for c, r in zip(report["claims"], report["rules"]) if c["status"] != "verified"]
+    assert dict(claims)["1,000"] != "mismatch"  # a count several files hold (pairs.json, the config) binds loosely
+    claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_ROWS_TEX.replace("& 72.1 &", "& 72.6 &"), ".tex")
+    assert ("72.6", "mismatch") in claims

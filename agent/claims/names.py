@@ -24,6 +24,7 @@ PHRASES = [
     (r"\bsupervised (?:model|baseline|stage|checkpoint)\b", " sft "),
     (r"\bseed[\s_-]*(\d+)\b", r" seed\1 "),
     (r"(?<=\d)\s*(?:s|sec|secs)\b", " wall_s "),
+    (r"\b(\d+)\s*(?:dpo\s+)?(?:iters?\b\.?|iteration\b|round\b)", r" iter\1 "),  # a row "SFT + DPO (1 iter.)", "1 round"
     (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)\.?[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
     (r"\bdpo[\s_-]*(\d+)\b", r" iter\1 "),
     (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),  # before step validity, which it contains
@@ -37,8 +38,9 @@ PHRASES = [
     (r"\bproblems?\s*(?:/|per)\s*(?:h|hr|hour)\b|\bproblems_per_hour\b", " problems_per_hour "),
     (r"\bproblems?\s*(?:/|per)\s*(?:s|sec|second)\b|\bproblems_per_s\b", " problems_per_s "),
     (r"\btokens?\s*(?:/|per)\s*(?:s|sec|second)\b|\btokens_per_s\b|\btok/s\b", " tokens_per_s "),
-    (r"\b(?:samples?|traces?|completions?|generations?)\s*(?:(?:/|per|for\s+each)\s*problem\b|each\b)|\bsamples_per_problem\b",
-     " samples_per_problem "),
+    (r"\b(?:samples?|traces?|completions?|generations?)\s*(?:(?:/|per|for\s+each)\s*problem\b|each\b)|\bsamples_per_problem\b"
+     r"|\b(?:samples?|traces?|completions?|generations?)\s+for\s+each(?=\s+of\s+(?:the\s+)?[\d,{}$]+\s+problems\b)",
+     " samples_per_problem "),  # "4 samples for each of 1,000 problems" leaves "1,000 problems" to the 1,000
     (r"\bpairs?\s*(?:/|per|for\s+each)\s*problem\b|\bpairs_per_problem\b", " pairs_per_problem "),
     # the solver's causes of an invalid step (sokrates/causes.py), as the diagnosis keys and as prose names them
     (r"\bfirst[\s_-]*(?:errors?|invalid[\s_-]*steps?|mistakes?)\b", " first_error "),
@@ -62,7 +64,7 @@ PHRASES = [
     (r"\bheld[\s_-]*out\b|\btest(?:ing)?\b|\beval(?:uation)?\b(?=\s*(?:set|problems?|split))", " test "),
     (r"\btrain(?:ing)?\b(?=[\s_-]*(?:set|problems?|split|examples?))", " train "),
     (r"\bβ\b|\\beta\b|\bbeta\b", " beta "),
-    (r"\btemp(?:erature)?\b|\btau\b", " temperature "),
+    (r"\btemp(?:erature)?\b|\btau\b|\bt(?=\s*=\s*\$?\s*(?:0?\.\d+|[12](?:\.\d+)?)\b)", " temperature "),  # "at T = 0.7", not "t = 500"
     (r"\bspeed[\s_-]*up\b", " speedup "),
     (r"\bwall[\s_-]*(?:clock|time|s)\b", " wall_s "),
 ]
