@@ -117,7 +117,7 @@ def check_examples(examples: list[Example], tokenizer=None, max_length: int | No
         else:
             seen[key] = ex
     if tokenizer is not None and max_length:
-        out += length_findings(examples, tokenizer, max_length, positions=positions)
+        out += length_findings(examples, example_lengths(examples, tokenizer), max_length, positions=positions)
     out += _dataset_findings(examples)
     return out
 
@@ -136,11 +136,12 @@ def example_lengths(examples: list[Example], tokenizer) -> list[tuple[int, int]]
 SHOWN_LONG = 5  # long records named one by one; the rest are counted in the summary
 
 
-def length_findings(examples: list[Example], tokenizer, max_length: int, setting: str = "sft.max_length",
-                    positions: int | None = None) -> list[Finding]:
+def length_findings(examples: list[Example], token_lengths: list[tuple[int, int]], max_length: int,
+                    setting: str = "sft.max_length", positions: int | None = None) -> list[Finding]:
     """Examples the trainer would cut at `max_length` tokens (TRL keeps the prompt and drops an example whose
-    completion is cut away entirely): a few named by line, one summary with the value of `setting` that fits."""
-    lengths = [(ex, p, n) for ex, (p, n) in zip(examples, example_lengths(examples, tokenizer))]
+    completion is cut away entirely), given their `example_lengths`: a few named by line, one summary with the value
+    of `setting` that fits."""
+    lengths = [(ex, p, n) for ex, (p, n) in zip(examples, token_lengths)]
     long = [(ex, p, n) for ex, p, n in lengths if n > max_length]
     if not long:
         return []

@@ -142,10 +142,11 @@ def pair_lengths(pairs: list[dict], model, max_length: int | None) -> dict:
         return {"longest_tokens": 0, "limit": None, "too_long": 0, "findings": []}
     tokenizer, positions = load_tokenizer(model), model_positions(model)
     examples = [Example(i + 1, r["prompt"], max(r["chosen"], r["rejected"], key=len)) for i, r in enumerate(pairs)]
-    lengths = [n for _, n in example_lengths(examples, tokenizer)]
+    token_lengths = example_lengths(examples, tokenizer)  # tokenized once, for the longest and the findings
+    lengths = [n for _, n in token_lengths]
     setting = "dpo.max_length" if max_length else "the model's positions"
     limit = max_length or positions
-    findings = length_findings(examples, tokenizer, limit, setting, positions) if limit else []
+    findings = length_findings(examples, token_lengths, limit, setting, positions) if limit else []
     return {"longest_tokens": max(lengths), "limit": limit, "limit_from": setting,
             "too_long": sum(n > limit for n in lengths) if limit else 0,
             "findings": [f"{f.message}. Fix: {f.fix}" for f in findings if f.line is None]}

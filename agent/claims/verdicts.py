@@ -75,11 +75,11 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
         claim.status = "unsupported"
         claim.rule += f"; its context also names {sorted(unexplained)}, which the source does not: not called a mismatch"
     if claim.status == "mismatch":
-        _other_metric_fits(claim, index, siblings)
+        _other_metric_fits(claim, index, siblings, seen["metric"])
     return claim
 
 
-def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> None:
+def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim], metric: str | None) -> None:
     """A mismatch against one metric stands only if no *other* metric that the sentence's words name holds the
     written number: "Samples averaged 3.6 steps" bound to the sample count, or "85.2% after the second iteration"
     to step validity when the sentence began with local step validity, is the checker's binding gone wrong, not the
@@ -89,7 +89,6 @@ def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim])
     bound = claim.extra["entry"].key_names if claim.extra.get("entry") else frozenset()
     others = {concepts(c, siblings, index.by_name)["metric"] for c in siblings if c is not claim and c.role == "value"}
     taken = (others & (METRICS | CONFIG)) - COUNT_NOUNS  # rates and settings other numbers of the sentence are given
-    metric = concepts(claim, siblings, index.by_name)["metric"]
     if metric not in COUNT_NOUNS:  # a rate or setting is the claim's own; a count noun ("problems") binds loosely
         taken.add(metric)
     said = {w for w in words(claim.sentence) if len(w) > 1 and w not in GENERIC and not is_stage(w) and not w.isdigit()}

@@ -1,6 +1,7 @@
-"""SFT from scratch with the checkpoint's recipe (batch 64, lr 2e-3 constant after a 25% warmup, 60,000 problems) for
---steps steps, in a given prompt template and trace style; then greedy on the test problems, with the first-error
-causes. Session 10's question: with each premise's number written after it (template solve_tagged, style
+"""SFT from scratch with the checkpoint's optimizer settings (batch 64, lr 2e-3 constant after a 25% warmup, 60,000
+problems) for --steps steps, in a given prompt template and trace style; then greedy on the test problems, with the
+first-error causes. The other settings are SFTSettings' defaults: on a GPU compiled and grouped by length, where the
+checkpoint's recipe (checkpoints/tiny-sft/recipe.yaml) ran eager and ungrouped. Session 10's question: with each premise's number written after it (template solve_tagged, style
 tagged_verbatim) is the number a cited sentence needs a copy the tiny model learns early?
 
     python benchmarks/probes/tagged_sft.py --template solve_tagged --style tagged_verbatim --steps 2000 --out OUT.jsonl
