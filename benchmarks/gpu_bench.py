@@ -85,20 +85,22 @@ def timed_generate(model, tok, prompts, batch, new_tokens, static=False):
             "problems_per_s": round(len(prompts) / elapsed, 3), "tokens_per_s": round(len(prompts) * new_tokens / elapsed, 1)}
 
 
-def timed_continuous(model_dir: Path, tok, prompts, new_tokens: int, attention: str = "paged|sdpa") -> dict:
+def timed_continuous(model_dir: Path, tok, prompts, new_tokens: int, attention: str = "paged|sdpa",
+                     cb: dict | None = None) -> dict:
     """transformers' continuous batching (`generate_batch`, paged attention) on the same prompts, greedy, every
-    request to `new_tokens` (random weights never stop)."""
-    from transformers import GenerationConfig
+    request to `new_tokens` (random weights never stop); `cb` sets ContinuousBatchingConfig fields."""
+    from transformers import ContinuousBatchingConfig, GenerationConfig
     from sokrates.model import load_model
     model = load_model(model_dir, DEVICE, tok, attn_implementation=attention).eval()
     config = GenerationConfig(max_new_tokens=new_tokens, do_sample=False, eos_token_id=-1,
                               pad_token_id=tok.pad_token_id)
     ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    settings = dict(generation_config=config, continuous_batching_config=ContinuousBatchingConfig(**(cb or {})))
     with torch.no_grad():
-        model.generate_batch(inputs=ids[:32], generation_config=config)  # warm-up (CUDA graphs, paged cache)
+        model.generate_batch(inputs=ids[:32], **settings)  # warm-up (CUDA graphs, paged cache)
         sync()
         start = time.perf_counter()
-        out = model.generate_batch(inputs=ids, generation_config=config)
+        out = model.generate_batch(inputs=ids, **settings)
         sync()
     elapsed = time.perf_counter() - start
     tokens = sum(len(r.generated_tokens) for r in out.values())
@@ -122,10 +124,19 @@ def hbm_bandwidth() -> float | None:
     return 10 * 2 * x.numel() * x.element_size() / (time.perf_counter() - start)
 
 
+def decode_bound(model, bandwidth: float, rows: int, prompt_tokens: int, new_tokens: int) -> float:
+    """Tokens/s that memory bandwidth allows at `rows` rows: every decode step reads the weights once and every row's
+    KV cache, on average `prompt_tokens + new_tokens / 2` long (at large batches the cache, not the weights, dominates)."""
+    cfg = model.config
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    kv_per_token = 2 * cfg.num_hidden_layers * cfg.num_key_value_heads * cfg.head_dim * model.dtype.itemsize
+    step_bytes = weights + rows * (prompt_tokens + new_tokens / 2) * kv_per_token
+    return rows * bandwidth / step_bytes
+
+
 def measure_sampling(model, tok, prompts, args, model_dir: Path) -> dict:
     """One-at-a-time, batched, batched with a static cache (transformers compiles its decode step), and continuous
-    batching; the fraction of the bandwidth bound (every decode step reads the weights once: at most `rows x
-    bandwidth / weight bytes` tokens/s, KV-cache reads left out, so the true bound is lower)."""
+    batching; the fraction of the bandwidth bound (decode_bound: weights and KV cache read once per step)."""
     reset_peak()
     sampling = {"one_at_a_time": timed_generate(model, tok, prompts[:8], 1, args.new_tokens),
                 "batched": timed_generate(model, tok, prompts[:args.batch * 2], args.batch, args.new_tokens)}
@@ -146,8 +157,8 @@ def measure_sampling(model, tok, prompts, args, model_dir: Path) -> dict:
     result = {"sampling": sampling, "sampling_peak_memory_gib": peak_gib()}
     bandwidth = hbm_bandwidth()
     if bandwidth and "problems_per_s" in sampling["continuous"]:
-        weights = sum(p.numel() * p.element_size() for p in model.parameters())
-        bound = args.batch * bandwidth / weights
+        prompt_tokens = sum(len(tok(p)["input_ids"]) for p in prompts) / len(prompts)
+        bound = decode_bound(model, bandwidth, args.batch, prompt_tokens, args.new_tokens)
         result.update(sampling_speedup_vs_batched_generate=round(
             sampling["continuous"]["problems_per_s"] / sampling["batched"]["problems_per_s"], 2),
             hbm_bandwidth_gb_s=round(bandwidth / 1e9), decode_bound_tokens_per_s_at_batch=round(bound),

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import torch
+import transformers
 from gpu_bench import DEVICE, make_model, parse_spec
 
 from sokrates.metrics import summarize
@@ -34,6 +35,8 @@ def main() -> None:
     ap.add_argument("--new-tokens", type=int, default=128, help="the token cap every random trace runs to")
     ap.add_argument("--dpo", default="", help="DPOSettings fields over the defaults, e.g. batch_size=32,torch_compile=true")
     ap.add_argument("--label", default="before")
+    ap.add_argument("--sample-only", action="store_true", help="stop after the sampling stage")
+    ap.add_argument("--sample-batch", type=int, default=None, help="rows per generate call (default: sized to memory)")
     ap.add_argument("--work", default="/tmp/sokrates-iteration")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
@@ -44,7 +47,7 @@ def main() -> None:
     test = generate(GeneratorConfig(n=args.test, seed=6))
     stages, started = {}, time.perf_counter()
     row = {"label": args.label, "device": torch.cuda.get_device_name(0) if DEVICE == "cuda" else "cpu",
-           "size": args.size, "problems": args.problems, "samples_per_problem": args.samples, "test": args.test,
+           "transformers": transformers.__version__, "size": args.size, "problems": args.problems, "samples_per_problem": args.samples, "test": args.test,
            "new_tokens": args.new_tokens, "dpo": args.dpo or "defaults", "stages_s": stages}
 
     def lap(name: str, **figures) -> None:
@@ -61,9 +64,15 @@ def main() -> None:
         print(f"{args.label}: {name} {stages[name]} s", flush=True)
         started = time.perf_counter()
 
-    settings = SampleSettings(samples_per_problem=args.samples, temperature=0.7, max_new_tokens=args.new_tokens)
-    records = sample_records(train, HFSampler(model), settings, template, progress=False)
-    lap("sample", sampled_traces=len(records))
+    settings = SampleSettings(samples_per_problem=args.samples, temperature=0.7, max_new_tokens=args.new_tokens,
+                              batch_size=args.sample_batch)
+    sampler = HFSampler(model)
+    longest = max(len(sampler.tokenizer(p.prompt(template))["input_ids"]) for p in train)
+    rows = sampler._batch_rows(settings, longest)
+    records = sample_records(train, sampler, settings, template, progress=False)
+    lap("sample", sampled_traces=len(records), sample_batch_rows=rows, longest_prompt_tokens=longest)
+    if args.sample_only:
+        return
     check = check_samples(records, settings.temperature, settings.samples_per_problem,
                           {p.id: len(p.premises) for p in train})
     lap("check", format_validity=check.get("format_validity"))

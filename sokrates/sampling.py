@@ -75,8 +75,11 @@ class HFSampler(Sampler):
         seq = prompt_tokens + s.token_budget
         heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
         head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
-        per_row = 2 * cfg.num_hidden_layers * heads * head_dim * seq * self.model.dtype.itemsize
-        per_row += seq * cfg.vocab_size * 4 // 8  # logits of the last positions, with headroom
+        size = self.model.dtype.itemsize
+        per_row = 2 * cfg.num_hidden_layers * heads * head_dim * seq * size  # the KV cache at the longest trace
+        per_row += 2 * cfg.vocab_size * 4  # the next token's logits and processed scores (fp32): generate keeps no more
+        mlp = getattr(cfg, "intermediate_size", None) or 4 * cfg.hidden_size
+        per_row += prompt_tokens * (mlp + 4 * cfg.hidden_size) * size  # the prompt's activations in one prefill layer
         if self.model.device.type == "cuda":
             free = torch.cuda.mem_get_info()[0] * 0.6
             return int(max(1, min(1024, free // per_row)))
