@@ -495,3 +495,47 @@ def test_table_rows_that_count_iterations_first_and_sampling_settings_in_latex(t
     assert dict(claims)["1,000"] != "mismatch"  # a count several files hold (pairs.json, the config) binds loosely
     claims, _ = _check(tmp_path, tmp_path / "runs", HUMAN_ROWS_TEX.replace("& 72.1 &", "& 72.6 &"), ".tex")
     assert ("72.6", "mismatch") in claims
+
+
+METHODS_BY_DATASET = """\
+method,dataset,accuracy,step_validity,n
+SFT,PrOntoQA,0.598,0.262,1000
+Ours iter1,PrOntoQA,0.688,0.640,1000
+Ours iter2,PrOntoQA,0.731,0.905,1000
+SFT,ProofWriter,0.542,0.188,400
+Ours iter2,ProofWriter,0.603,0.611,400
+"""
+ABLATION_PROSE = """# Results
+
+On PrOntoQA, step validity climbs from 26.2% after SFT to 90.5% after two iterations. Most of it comes in the first
+iteration (+37.8 points of step validity).
+
+On ProofWriter the lift is smaller but clear: step validity goes from 18.8% to 61.1% and accuracy from 54.2% to 60.3%.
+
+Dropping the verifier hurts: step validity falls to 47.5% (accuracy 66.1%), whereas training on gold proofs gives
+85.0%.
+"""
+
+
+def test_a_persons_csv_of_methods_by_dataset_and_an_ablation_file(tmp_path):
+    """Rows that repeat their first cell across datasets are told apart by the dataset; "from X to Y" with no stage
+    named takes the first and last stage of the rows the sentence names (ProofWriter's); a difference with one stage
+    is taken against the stage before it, on the same dataset; "(accuracy 66.1%)" names its own number's metric, not
+    47.5%'s; an ablation named by its clause ("the verifier") binds to that entry, so a wrong number there is a
+    mismatch."""
+    root = tmp_path / "results"
+    root.mkdir()
+    (root / "main.csv").write_text(METHODS_BY_DATASET)
+    (root / "ablation.json").write_text(json.dumps({"no_verifier": {"step_validity": 0.475, "accuracy": 0.661},
+                                                    "gold_proofs": {"step_validity": 0.850, "accuracy": 0.702}}))
+    claims, report = _check(tmp_path, root, ABLATION_PROSE)
+    assert dict(claims) == {"26.2%": "verified", "90.5%": "verified", "+37.8 points": "verified",
+                            "18.8%": "verified", "61.1%": "verified", "54.2%": "verified", "60.3%": "verified",
+                            "47.5%": "verified", "66.1%": "verified", "85.0%": "verified"}, report["rules"]
+    wrong = ABLATION_PROSE.replace("falls to 47.5%", "falls to 45.7%").replace("to 61.1%", "to 63.1%") \
+        .replace("+37.8", "+35.8")
+    claims, report = _check(tmp_path, root, wrong)
+    status = dict(claims)
+    assert status["45.7%"] == "mismatch" and status["63.1%"] != "verified" and status["+35.8 points"] != "verified"
+    assert status["66.1%"] == "verified"
+    assert next(c["source"] for c in report["claims"] if c["text"] == "63.1%") == "main.csv:Ours iter2/ProofWriter.step_validity"

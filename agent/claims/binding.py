@@ -38,7 +38,7 @@ def stage_rank(stage: str) -> int:
     return -1 if stage == "sft" else 0 if stage == "dpo" else int(stage[4:])
 
 
-def _previous(stage: str) -> str:
+def previous_stage(stage: str) -> str:
     """The stage before one: SFT before DPO and before iteration 1, iteration K-1 before iteration K."""
     return "sft" if stage in ("dpo", "iter1") else f"iter{int(stage[4:]) - 1}" if stage.startswith("iter") else stage
 
@@ -88,8 +88,12 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     if unit and unit[1] in UNITS | METRICS and re.search(r"[,;/]", sentence[unit[0]:pos]):
         prev = unit[0] + 1  # "438 problems, the second 572 pairs" / "552 pairs / 1,000 problems": the noun is the number before
     segment = [h for h in in_clause if max(a, prev) <= h[0] < min(b, nxt)]
-    comma = re.search(r"[,;]", sentence[pos + len(claim.text):])  # "accuracy by 3.4 points, step validity by 1.1"
-    until = pos + len(claim.text) + comma.start() if comma else b
+    end = pos + len(claim.text)
+    comma = re.search(r"[,;]", sentence[end:])  # "accuracy by 3.4 points, step validity by 1.1"
+    until = end + comma.start() if comma else b
+    aside = re.match(r"[^(]*?\(([^)]*)", sentence[end:until])
+    if aside and any(end + aside.start(1) <= c.pos < end + aside.end(1) for c in siblings):
+        until = end + aside.start(1)  # "51.2% (accuracy 68.8%)": the aside's metric is its own number's
     after = [w for p, w in segment if pos < p < until][:4]
     tight = True
     metric = None
@@ -104,7 +108,10 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         metric = _nearest([h for h in in_clause if h[1] in rates], pos) or \
             (None if claim.kind == "percent" else _nearest([h for h in segment if h[1] in COUNT_NOUNS], pos))
     if metric is None:  # named only in another clause of the sentence: a disagreement is not a mismatch
-        metric, tight = _nearest([h for h in hits if h[1] in rates], pos), False
+        asides = [m.span() for m in re.finditer(r"\([^()]*\)", sentence)
+                  if any(m.start() < c.pos < m.end() for c in siblings if c is not claim)]
+        outside = [h for h in hits if h[1] in rates and not any(x < h[0] < y for x, y in asides)]
+        metric, tight = _nearest(outside, pos), False  # "(accuracy 68.8%)" names its own number's metric only
     if metric is None:  # named in an earlier sentence of the paragraph
         earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if w in rates]
         metric, tight = (earlier[-1], False) if earlier else (None, tight)
@@ -169,15 +176,17 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         names.remove("dpo")  # "DPO lifts it from X to Y after the first iteration": SFT → iteration 1
     if named and all(is_stage(w) for w in names) or not names:
         if len(names) == 1 and names[0] != "sft":
-            names = [_previous(names[0]), names[0]]
+            names = [previous_stage(names[0]), names[0]]
         elif not names:  # a guess from the sentences before: a disagreement is then not a mismatch
             earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)]
             names = list(dict.fromkeys(earlier))[-2:]
             if "dpo" in names and any(re.fullmatch(r"iter\d+", w) for w in names):
                 names.remove("dpo")
-            names = [_previous(names[0]), names[0]] if len(names) == 1 and names[0] != "sft" else names
+            names = [previous_stage(names[0]), names[0]] if len(names) == 1 and names[0] != "sft" else names
             claim.extra["stage_guess"] = True
         names = sorted(names, key=stage_rank) if len(names) == 2 and all(is_stage(w) for w in names) else names
+    if not names:
+        claim.extra["span_end"] = index  # no stage named anywhere: the first and the last stage of what it names
     return names[index] if len(names) == 2 else UNRESOLVED
 
 
@@ -194,6 +203,28 @@ def _role_fits(entry: Entry, role: str) -> bool:
         return leaf in ("std", "stdev", "sd", "stderr", "se")
     return leaf not in ("k", "n", "ci95_low", "ci95_high", "ci_low", "ci_high", "low", "high", "lower", "upper",
                         "std", "stdev", "sd", "stderr", "se", "lo", "hi")
+
+
+def stages_of(entry: Entry) -> list[int]:
+    return [stage_rank(w) for w in entry.names if is_stage(w)]
+
+
+def _names_staged(pool: list[Entry], said: set) -> bool:
+    """Whether the sentence's words fit staged entries at least as well as unstaged ones ("On FOLIO ... from X to Y"
+    against "Removing distractors ... (X → Y)", where an ablation's rows are meant)."""
+    fit = lambda group: max((len(said & e.names) for e in group), default=-1)  # noqa: E731
+    return any(stages_of(e) for e in pool) and fit([e for e in pool if stages_of(e)]) >= \
+        fit([e for e in pool if not stages_of(e)])
+
+
+def _span_end(pool: list[Entry], end: int, said: set) -> list[Entry]:
+    """"On FOLIO, step validity goes from 20.1% to 70.2%": of the staged entries that share the most of the sentence's
+    words (FOLIO's rows), the first stage's (end 0) or the last one's (end 1)."""
+    staged = [e for e in pool if stages_of(e)]
+    best = max(len(said & e.names) for e in staged)
+    staged = [e for e in staged if len(said & e.names) == best]
+    pick = (min if end == 0 else max)(min(stages_of(e)) if end == 0 else max(stages_of(e)) for e in staged)
+    return [e for e in staged if (min(stages_of(e)) if end == 0 else max(stages_of(e))) == pick]
 
 
 KIND_RANK = {"eval": 0, "other": 1, "check": 2, "train": 3, "config": 4}
@@ -223,6 +254,9 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     elif stage and not (seen.get("soft") and not any(stage in e.names for e in pool)):
         # "DPO" names some DPO stage: every iteration's entry may be meant (one value across them verifies)
         pool = [e for e in pool if stage in e.names or stage == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
+    elif "span_end" in claim.extra and _names_staged(pool, seen["tiers"][3] - GENERIC - {metric}):
+        pool = _span_end(pool, claim.extra["span_end"], seen["tiers"][3] - GENERIC - {metric})
+        claim.extra["stage_guess"] = True  # a reading of "from X to Y", not a stage it names: never a mismatch
     else:
         unstaged = [e for e in pool if not any(is_stage(w) for w in e.names)]
         claim.extra["stage_guess"] = bool(unstaged) and len(unstaged) < len(pool)  # staged entries set aside
@@ -243,12 +277,21 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
             claim.extra["named_key"] = bool(best[0])  # the nearest words name the entry's own key or record
         if i == 1:  # then the key that the nearest words explain best ("1,594 pairs": `pairs`, not `problems_with_pairs`)
             known = tier | seen["tiers"][0] | STRUCTURE | GENERIC | {metric, stage}
-            fewest = min(len(e.key_names - known) for e in pool)
-            pool = [e for e in pool if len(e.key_names - known) == fewest]
+        if i == 1 and min(len(e.key_names - known) for e in pool) == 0:
+            pool = [e for e in pool if not e.key_names - known]  # a key the nearest words explain whole wins at once
+        elif i == 2:  # else the key path they explain best, once the clause's words had their say
+            unexplained = lambda e: len(set(words(e.key)) - known)  # noqa: E731
+            fewest = min(map(unexplained, pool))
+            pool = [e for e in pool if unexplained(e) == fewest]
     sample_words = {"samples", "sampled", "sampling", "check"} & everything
     rank = (lambda e: -1 if e.kind == "check" else KIND_RANK[e.kind]) if sample_words else \
         (lambda e: KIND_RANK[e.kind])  # "sampled": the sample check's figures before the greedy evaluation's
     low = min(rank(e) for e in pool)
     pool = [e for e in pool if rank(e) == low]
     extra = min(len(e.names - STRUCTURE - everything) for e in pool)
-    return [e for e in pool if len(e.names - STRUCTURE - everything) == extra]
+    pool = [e for e in pool if len(e.names - STRUCTURE - everything) == extra]
+    near = seen["tiers"][1] - GENERIC - {metric} if len(seen["tiers"]) > 2 else set()
+    if claim.extra.get("stage_guess") and "span_end" not in claim.extra and all(
+            not stages_of(e) and near & e.key_names for e in pool):
+        claim.extra["stage_guess"] = False  # "Dropping the verifier hurts: ... 47.5%": the words before it name the entry
+    return pool

@@ -89,9 +89,11 @@ def _csv_items(path: Path):
     if not rows:
         return
     header = rows[0]
-    for i, row in enumerate(rows[1:]):
-        text = [c for c in row if c.strip() and not _number(c)]
-        label = text[0] if text else f"[{i}]"
+    texts = [[c.strip() for c in row if c.strip() and not _number(c)] for row in rows[1:]]
+    firsts = [t[0] for t in texts if t]
+    for i, (row, text) in enumerate(zip(rows[1:], texts)):
+        # a row is named by its first text cell, or by all of them where that one repeats (method x dataset rows)
+        label = (text[0] if firsts.count(text[0]) == 1 else "/".join(text)) if text else f"[{i}]"
         for col, cell in enumerate(row):
             value = _number(cell)
             if value is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import COUNT_NOUNS, candidates, concepts, stage_rank
+from .binding import COUNT_NOUNS, candidates, concepts, previous_stage, stage_rank
 from .extraction import Claim
 from .index import Entry, MetricsIndex
 from .names import CONFIG, GENERIC, METRICS, is_stage, words
@@ -367,10 +367,18 @@ def _named_pair(claim: Claim, index: MetricsIndex):
     if len(stages) > 2 and "dpo" in stages:
         stages.remove("dpo")  # "DPO improves ... after two iterations": the generic stage beside the named ones
     picks = []
+    if len(stages) == 1 and stages[0] != "sft":
+        stages = [previous_stage(stages[0]), stages[0]]  # "the gain in the first iteration": against the stage before
+        claim.extra["loose_pair"] = True  # the earlier stage is unwritten: a disagreement is not a mismatch
     if len(stages) == 2:
-        for stage in sorted(stages, key=stage_rank):
-            probe = Claim("", 0, "", 0.0, sentence=claim.sentence, pos=claim.pos)
-            c = candidates(probe, index, {**seen, "stage": stage})
+        probe = Claim("", 0, "", 0.0, sentence=claim.sentence, pos=claim.pos)
+        found = [candidates(probe, index, {**seen, "stage": stage}) for stage in sorted(stages, key=stage_rank)]
+        for i, c in enumerate(found):
+            other = found[1 - i]
+            if len({e.value for e in c}) > 1 and len({e.value for e in other}) == 1:
+                # of "SFT" on two datasets, the one that shares the other stage's entry's remaining names
+                kin = lambda e: len({w for w in e.names & other[0].names if not is_stage(w)})  # noqa: E731
+                c = [e for e in c if kin(e) == max(map(kin, c))]
             if len({e.value for e in c}) == 1:
                 picks.append((c[0].value, c[0].where))
     else:
