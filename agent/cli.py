@@ -46,10 +46,10 @@ def start(goal: str = typer.Argument(..., help='What to do, e.g. "run iteration 
     answerer = Answerer(yes=yes, decisions=load_decisions(decisions))
     llm = LLMSettings.resolve(llm_base_url, llm_model)
     if not llm.enabled:  # the rules alone decide: refuse a goal they cannot read before a session is created
-        from .planner import UNDERSTOOD, intents_from_rules, readings_of
+        from .planner import intents_from_rules, not_understood, readings_of
         if intents_from_rules(goal) is None and not readings_of(goal):
-            raise DataError(f"cannot understand the goal {goal!r}. Fix: try one of {UNDERSTOOD}, or configure an LLM "
-                            "(--llm-base-url) to read goals in your own words.")
+            raise DataError(f"{not_understood(goal)}; or configure an LLM (--llm-base-url) to read goals in your own "
+                            "words.")
     _, code = _session(workspace, verbose).start(goal, answerer, llm, run_id, base)
     raise typer.Exit(code)
 

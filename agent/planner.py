@@ -22,6 +22,7 @@ class Intent(BaseModel):
     iteration: int | None = Field(default=None, ge=0, le=50)
     other: int | None = Field(default=None, ge=0, le=50)           # the stage an answer compares with
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    samples_per_problem: int | None = Field(default=None, ge=1, le=64)
     epochs: float | None = Field(default=None, gt=0, le=1000)       # SFT epochs (retrain_sft)
     more_epochs: float | None = Field(default=None, gt=0, le=1000)  # SFT epochs added to the current ones
     learning_rate: float | None = Field(default=None, gt=0, le=1.0)
@@ -66,8 +67,11 @@ def intents_from_rules(goal: str) -> list[Intent] | None:
 
 def intent_from_rules(goal: str) -> Intent | None:
     g = re.sub(r"\b(" + "|".join(WORD_NUMBERS) + r")\b", lambda m: WORD_NUMBERS[m.group(1)], goal.lower().strip())
-    temp = re.search(r"temperature\s*(?:of|=|to|at)?\s*([0-9]*\.?[0-9]+)", g)
+    temp = re.search(r"temperature\s*(?:of|=|to|at)?\s*([0-9]*\.?[0-9]+)", g) or \
+        re.search(r"\b(?:at\s+)?t\s*=\s*([0-9]*\.?[0-9]+)", g)
     temperature = float(temp.group(1)) if temp else None
+    k = re.search(r"(\d+)\s+(?:samples|traces|completions|generations)\s+(?:per|for each|for every|a|each)\s+problem", g)
+    sampling = dict(temperature=temperature, samples_per_problem=int(k.group(1)) if k else None)
     named = [int(n) for n in re.findall(ITER, g)] + ([0] if re.search(r"\bsft\b", g) else [])
     if goal.strip().endswith("?") or re.match(r"(what|why|how|which|did|does|is|are|was|were|compare|show|explain)\b", g):
         return Intent(action="answer", question=goal.strip()[:500], iteration=named[0] if named else None,
@@ -81,24 +85,31 @@ def intent_from_rules(goal: str) -> Intent | None:
                       learning_rate=float(lr.group(1)) if lr else None)
     if re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|"
                  r"\b(?:another|more|do|run)\s+dpo\b", g):
-        return Intent(action="next_iteration", temperature=temperature)
+        return Intent(action="next_iteration", **sampling)
     if m := re.search(r"\b(?:redo|rerun|re-run|repeat)\s+(?:" + ITER + "|" + LATEST + ")", g):
-        return Intent(action="redo_iteration", iteration=int(m.group(1)) if m.group(1) else None,
-                      temperature=temperature)
+        return Intent(action="redo_iteration", iteration=int(m.group(1)) if m.group(1) else None, **sampling)
+    if m := re.search(r"\bsampl\w*\b.*?\b(?:for|of|in)\s+(?:" + ITER + "|" + LATEST + ")", g):
+        # "sample 8 traces per problem at temperature 1.0 for iteration 2": that iteration with these settings
+        return Intent(action="redo_iteration", iteration=int(m.group(1)) if m.group(1) else None, **sampling)
     if re.search(r"\beval\w*\s+" + LATEST, g):
         return Intent(action="evaluate")
     if re.search(r"\bnew run\b|\bstart (?:a )?(?:fresh|new)\b", g):
-        return Intent(action="new_run", temperature=temperature, iteration=_number(g, r"iterations?\s+(\d+)"))
+        return Intent(action="new_run", iteration=_number(g, r"iterations?\s+(\d+)"), **sampling)
     if m := re.search(r"\beval\w*\s+(?:the\s+)?(?:(?:dpo\s+)?iter(?:ation)?\s*(\d+)|(sft))", g):
         return Intent(action="evaluate", iteration=int(m.group(1)) if m.group(1) else 0)
+    # "write up the results and double-check the numbers": drafting checks the numbers too
+    if re.search(r"\b(?:draft|write|writing|update|redraft|make|plot|chart)\s+(?:up\s+)?(?:(?:the|a|an|our|my)\s+)?"
+                 r"(?:results?|paper|section|table|figures?|plots?|charts?)\b|\b(?:figure|plot|chart)s?\s+of\b", g):
+        return Intent(action="draft")
     if re.search(r"\b(check|verify)\b.*\b(paper|draft|claims?|numbers)\b", g):
         return Intent(action="check_paper")
     if re.search(r"\b(draft|write|update)\b.*\b(results?|paper|section|table)\b", g):
         return Intent(action="draft")
     if m := re.search(r"\b(?:run|do|start|train|continue with)\s+" + ITER, g):
-        return Intent(action="run_iteration", iteration=int(m.group(1)), temperature=temperature)
-    if re.search(r"\b(run|continue)\b.*\bloop\b", g):
-        return Intent(action="run_iteration", temperature=temperature)
+        return Intent(action="run_iteration", iteration=int(m.group(1)), **sampling)
+    if re.search(r"\b(run|continue|finish|resume|complete)\b.*\b(loop|run|iterations)\b|"
+                 r"\b(?:resume|carry on|pick up|continue)\b.*\b(?:left off|where|stopped)\b|^(?:resume|continue)$", g):
+        return Intent(action="run_iteration", **sampling)  # the run's configured iterations; finished steps are skipped
     return None
 
 
@@ -128,7 +139,31 @@ def _number(text: str, pattern: str) -> int | None:
 UNDERSTOOD = ('"run iteration 2", "do another DPO round" (or "more DPO"), "redo iteration 1" (or "the last '
               'iteration"), "train SFT longer" (or "with 12 epochs", "with learning rate 1e-3"), "evaluate iteration 1" (or '
               '"the latest model"), "draft the results section", "check the paper", "start a new run with temperature 0.7", '
-              '"run the loop", questions such as "what went wrong in iteration 1?", and several joined by "then"')
+              '"run the loop" (or "resume where we left off"), "sample 8 traces per problem at temperature 1.0 for iteration 2", '
+              '"make a figure of the results", questions such as "what went wrong in iteration 1?", and several joined '
+              'by "then"')
+
+
+# Goals the rules recognise but no plan of a run's steps can carry out: what to do instead.
+HINTS = [
+    (r"\b(?:bigger|larger|smaller|wider|deeper)\s+model\b|\bmodel size\b|\bmore (?:layers|parameters)\b",
+     "the model is fixed per run: start a new run with --config naming `tiny:` sizes (hidden_size, layers, heads) or "
+     "`model: /path/to/a/local/model`"),
+    (r"\bablat\w*|\bwithout (?:the )?(?:solver|verifier)\b|\bno (?:solver|verifier)\b",
+     "an ablation is a new run with its own settings: \"start a new run\" with --config (e.g. `gold_chosen_fallback: "
+     "true`, `step_pairs: true`, `pairs_per_problem: 1`); its figures then sit beside the others"),
+    (r"\b(?:eval\w*|test)\b.*\b\d[\d,]*\s+(?:test\s+)?problems\b",
+     "the test set's size is set per run (`data.n_test`, `eval.n_problems`): start a new run with --config; changing it "
+     "inside a run would make its stages' figures incomparable"),
+]
+
+
+def not_understood(goal: str) -> str:
+    """Why the rules cannot plan a goal, and what to do instead."""
+    hint = next((h for pattern, h in HINTS if re.search(pattern, goal.lower())), None)
+    if hint:
+        return f"the goal {goal!r} is not a step of a run. Fix: {hint}."
+    return f"cannot understand the goal {goal!r}. Fix: try one of {UNDERSTOOD}"
 
 
 def runs_in(workspace: Path) -> list[str]:
@@ -181,6 +216,12 @@ def _build_up_to(run: Run, target: int, notes: list[str]) -> list[dict]:
     return steps
 
 
+def _sampling(intent: Intent) -> dict:
+    """The sampling settings a goal names, as dotted overrides of the run's config."""
+    return {f"sample.{k}": v for k, v in (("temperature", intent.temperature),
+                                          ("samples_per_problem", intent.samples_per_problem)) if v is not None}
+
+
 def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_config=None, source: str = "rules") -> Plan:
     """The steps that reach the intent from the workspace's current state."""
     from sokrates.loop import LoopConfig
@@ -190,20 +231,18 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
     overrides: dict = {}
     if intent.action == "new_run":
         rid = intent.run_id or next(f"run{i}" for i in range(1, 1000) if f"run{i}" not in existing)
-        if intent.temperature is not None:
-            overrides["sample.temperature"] = intent.temperature
+        overrides.update(_sampling(intent))
         target = intent.iteration or 1
         steps = [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER + \
             [s for k in range(1, target + 1) for s in _iteration_steps(k)]
-        notes.append(f"new run {rid}" + (f" with sample.temperature={intent.temperature}" if overrides else ""))
+        notes.append(f"new run {rid}" + (" with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""))
         return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
     rid = intent.run_id or run_id or (existing[-1] if existing else "run1")
     if len(existing) > 1 and not (intent.run_id or run_id):  # the goal names no run: say which one, not silently
         notes.append(f"{rid} is the most recently changed of {len(existing)} runs ({', '.join(existing)}); name another "
                      "with --run-id")
     run = Run.open(workspace, rid) if rid in existing else Run(workspace, replace(new_run_config or LoopConfig(), run_id=rid))
-    if intent.temperature is not None:
-        overrides["sample.temperature"] = intent.temperature
+    overrides.update(_sampling(intent))
     if intent.action == "answer":
         step = {"step": "answer", "question": intent.question or ""}
         step.update({k: v for k, v in (("iteration", intent.iteration), ("other", intent.other)) if v is not None})
@@ -230,6 +269,8 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         return Plan(run_id=rid, intent=intent, steps=_build_up_to(run, k - 1, notes) + _iteration_steps(k),
                     overrides=overrides, notes=notes, source=source)
     if intent.action == "draft":
+        notes.append("the results section's tables are refreshed from the metrics files and its numbers checked; the "
+                     "charts (per-iteration metrics, loss curves) are drawn beside the session log")
         return Plan(run_id=rid, intent=intent, steps=list(PAPER), notes=notes, source=source)
     if intent.action == "check_paper":
         return Plan(run_id=rid, intent=intent, steps=[{"step": "claims"}], notes=notes, source=source)
@@ -243,7 +284,11 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         return Plan(run_id=rid, intent=intent, steps=steps, notes=notes, source=source)
     target = intent.iteration if intent.iteration is not None else run.cfg.iterations
     steps = _build_up_to(run, target, notes)
-    if not steps:
+    if not steps and _sampling(intent) and target >= 1:  # already done, but with other sampling settings: again
+        notes.append(f"iteration {target} is already evaluated: it is run again from its sampling with "
+                     + ", ".join(f"{k}={v}" for k, v in _sampling(intent).items()))
+        steps = _iteration_steps(target)
+    elif not steps:
         notes.append(f"iteration {target} is already evaluated: comparing it with the previous one")
         steps = [{"step": "compare", "iteration": target}] + PAPER
     return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
@@ -266,7 +311,7 @@ def plan_goal(goal: str, workspace: Path, run_id: str | None = None, llm=None, w
         first.notes = [f"the goal can mean {' or '.join(m for m, _ in plans.values())}: the plan gate asks which"]
         return first
     if not intents:
-        raise ValueError(f"cannot understand the goal {goal!r}. Try one of: {UNDERSTOOD}.")
+        raise ValueError(not_understood(goal))
     plans = [make_plan(i, Path(workspace), run_id, new_run_config, source) for i in intents]
     first = plans[0]
     for later in plans[1:]:  # "train SFT longer then redo iteration 1": one plan, the parts in order, one run

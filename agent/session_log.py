@@ -211,7 +211,7 @@ class SessionLog:
         if step["step"] == "check" and result.get("reasons"):
             for reason in result["reasons"]:
                 self.record["events"].append({"kind": "issue", "time": time.strftime("%H:%M:%S"), "text": f"sample check ({k}): {reason}"})
-        if step["step"] in ("sft", "dpo", "eval", "compare"):
+        if step["step"] in ("sft", "dpo", "eval", "compare", "paper"):
             self._charts()
         self._add("step", **event)
 

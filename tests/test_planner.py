@@ -124,3 +124,32 @@ def test_an_llm_composes_several_steps_and_a_step_the_pipeline_lacks_leaves_the_
     assert single.source == "llm" and _steps(single) == ["claims"]
     refused = plan_goal("run iteration 3", ws, llm=_ComposingLLM('{"intents": [{"action": "launch_rockets"}]}'))
     assert refused.source == "rules" and _steps(refused)[0] == "sample3"
+
+
+def test_sampling_settings_figures_and_resuming_in_a_researchers_words(tmp_path):
+    """Sampling settings named in a goal become the run's overrides and the iteration is run (again, when it was
+    evaluated with other settings); a figure or a write-up is a draft, which checks its numbers too; resuming runs the
+    configured iterations, skipping what is done."""
+    ws = _workspace(tmp_path, 2)
+    again = plan_goal("sample 8 traces per problem at temperature 1.0 for iteration 2", ws)
+    assert _steps(again)[:2] == ["sample2", "check2"] and again.overrides == \
+        {"sample.temperature": 1.0, "sample.samples_per_problem": 8}
+    rerun = plan_goal("run iteration 2 with 6 samples per problem", ws)
+    assert _steps(rerun)[0] == "sample2" and any("run again" in n for n in rerun.notes)
+    assert _steps(plan_goal("run iteration 2", ws)) == ["compare2", "paper", "claims"]  # no new settings: nothing redone
+    new = plan_goal("start a new run with 8 samples per problem at T=1.0", ws)
+    assert new.run_id == "run2" and new.overrides == {"sample.temperature": 1.0, "sample.samples_per_problem": 8}
+    for goal in ("make a figure of step validity across iterations", "write up the results for the paper and "
+                 "double-check the numbers"):
+        assert _steps(plan_goal(goal, ws)) == ["paper", "claims"], goal
+    assert _steps(plan_goal("check the draft of the results section", ws)) == ["claims"]
+    assert _steps(plan_goal("resume where we left off", _workspace(tmp_path / "b", 1)))[0] == "sample2"
+
+
+@pytest.mark.parametrize("goal, fix", [("train a bigger model", "tiny:"),
+                                       ("ablate the verifier", "start a new run"),
+                                       ("redo the eval on 1000 problems", "data.n_test")])
+def test_a_goal_outside_a_runs_steps_says_what_to_do_instead(tmp_path, goal, fix):
+    with pytest.raises(ValueError, match="not a step of a run") as err:
+        plan_goal(goal, _workspace(tmp_path, 1))
+    assert fix in str(err.value)
