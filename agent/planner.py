@@ -107,7 +107,7 @@ def intent_from_rules(goal: str) -> Intent | None:
         return Intent(action="draft")
     if m := re.search(r"\b(?:run|do|start|train|continue with)\s+" + ITER, g):
         return Intent(action="run_iteration", iteration=int(m.group(1)), **sampling)
-    if re.search(r"\b(run|continue|finish|resume|complete)\b.*\b(loop|run|iterations)\b|"
+    if re.search(r"\b(?:run|continue)\b.*\bloop\b|\b(?:continue|finish|resume|complete)\b.*\b(?:run|iterations)\b|"
                  r"\b(?:resume|carry on|pick up|continue)\b.*\b(?:left off|where|stopped)\b|^(?:resume|continue)$", g):
         return Intent(action="run_iteration", **sampling)  # the run's configured iterations; finished steps are skipped
     return None

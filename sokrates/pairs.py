@@ -139,7 +139,7 @@ def pair_lengths(pairs: list[dict], model, max_length: int | None) -> dict:
     from .data_check import Example, example_lengths, length_findings
     from .model import load_tokenizer, model_positions
     if not pairs:
-        return {"longest_tokens": 0, "limit": None, "too_long": 0, "findings": []}
+        return {"longest_tokens": 0, "limit": None, "limit_from": None, "too_long": 0, "findings": []}
     tokenizer, positions = load_tokenizer(model), model_positions(model)
     examples = [Example(i + 1, r["prompt"], max(r["chosen"], r["rejected"], key=len)) for i, r in enumerate(pairs)]
     token_lengths = example_lengths(examples, tokenizer)  # tokenized once, for the longest and the findings

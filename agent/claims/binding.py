@@ -206,6 +206,7 @@ def _role_fits(entry: Entry, role: str) -> bool:
 
 
 def stages_of(entry: Entry) -> list[int]:
+    """The ranks of the stages an entry's names hold (none for an unstaged entry, such as an ablation's row)."""
     return [stage_rank(w) for w in entry.names if is_stage(w)]
 
 
@@ -223,8 +224,9 @@ def _span_end(pool: list[Entry], end: int, said: set) -> list[Entry]:
     staged = [e for e in pool if stages_of(e)]
     best = max(len(said & e.names) for e in staged)
     staged = [e for e in staged if len(said & e.names) == best]
-    pick = (min if end == 0 else max)(min(stages_of(e)) if end == 0 else max(stages_of(e)) for e in staged)
-    return [e for e in staged if (min(stages_of(e)) if end == 0 else max(stages_of(e))) == pick]
+    first = min if end == 0 else max
+    target = first(first(stages_of(e)) for e in staged)
+    return [e for e in staged if first(stages_of(e)) == target]
 
 
 KIND_RANK = {"eval": 0, "other": 1, "check": 2, "train": 3, "config": 4}
