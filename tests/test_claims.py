@@ -507,8 +507,8 @@ Ours iter2,ProofWriter,0.603,0.611,400
 """
 ABLATION_PROSE = """# Results
 
-On PrOntoQA, step validity climbs from 26.2% after SFT to 90.5% after two iterations. Most of it comes in the first
-iteration (+37.8 points of step validity).
+On PrOntoQA, step validity climbs from 26.2% after SFT to 90.5% after two iterations; accuracy improves by 13.3
+points. Most of it comes in the first iteration (+37.8 points of step validity).
 
 On ProofWriter the lift is smaller but clear: step validity goes from 18.8% to 61.1% and accuracy from 54.2% to 60.3%.
 
@@ -520,7 +520,8 @@ Dropping the verifier hurts: step validity falls to 47.5% (accuracy 66.1%), wher
 def test_a_persons_csv_of_methods_by_dataset_and_an_ablation_file(tmp_path):
     """Rows that repeat their first cell across datasets are told apart by the dataset; "from X to Y" with no stage
     named takes the first and last stage of the rows the sentence names (ProofWriter's); a difference with one stage
-    is taken against the stage before it, on the same dataset; "(accuracy 66.1%)" names its own number's metric, not
+    is taken against the stage before it, on the same dataset, and one of a metric the sentence writes no numbers of
+    ("; accuracy improves by 13.3 points") between the stages the sentence spans; "(accuracy 66.1%)" names its own number's metric, not
     47.5%'s; an ablation named by its clause ("the verifier") binds to that entry, so a wrong number there is a
     mismatch."""
     root = tmp_path / "results"
@@ -529,13 +530,14 @@ def test_a_persons_csv_of_methods_by_dataset_and_an_ablation_file(tmp_path):
     (root / "ablation.json").write_text(json.dumps({"no_verifier": {"step_validity": 0.475, "accuracy": 0.661},
                                                     "gold_proofs": {"step_validity": 0.850, "accuracy": 0.702}}))
     claims, report = _check(tmp_path, root, ABLATION_PROSE)
-    assert dict(claims) == {"26.2%": "verified", "90.5%": "verified", "+37.8 points": "verified",
+    assert dict(claims) == {"26.2%": "verified", "90.5%": "verified", "13.3 points": "verified", "+37.8 points": "verified",
                             "18.8%": "verified", "61.1%": "verified", "54.2%": "verified", "60.3%": "verified",
                             "47.5%": "verified", "66.1%": "verified", "85.0%": "verified"}, report["rules"]
     wrong = ABLATION_PROSE.replace("falls to 47.5%", "falls to 45.7%").replace("to 61.1%", "to 63.1%") \
-        .replace("+37.8", "+35.8")
+        .replace("+37.8", "+35.8").replace("by 13.3", "by 14.3")
     claims, report = _check(tmp_path, root, wrong)
     status = dict(claims)
     assert status["45.7%"] == "mismatch" and status["63.1%"] != "verified" and status["+35.8 points"] != "verified"
+    assert status["14.3 points"] == "mismatch"  # accuracy's own two stages, not step validity's numbers beside it
     assert status["66.1%"] == "verified"
     assert next(c["source"] for c in report["claims"] if c["text"] == "63.1%") == "main.csv:Ours iter2/ProofWriter.step_validity"

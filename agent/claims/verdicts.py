@@ -339,6 +339,11 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
     before = [c for c in values if c.pos < claim.pos][-2:]
     if len(before) < 2:
         return None  # two stages it names, else the sentence's first two numbers (_derived)
+    beside = words(claim.sentence[before[-1].pos + len(before[-1].text):claim.pos]) + \
+        list(concepts(claim, siblings)["tiers"][0])  # "; accuracy improves by 11.1", "by 11.1 points of accuracy"
+    metric = next((w for w in reversed(beside) if w in METRICS), None)
+    if metric and all(c.extra.get("entry") is not None and metric not in c.extra["entry"].key_names for c in before):
+        return None  # "...; accuracy improves by 11.1 points" after trace validity's two numbers: not its pair
     chosen = before
     if chosen[0].kind != chosen[1].kind:
         return None
@@ -364,6 +369,8 @@ def _named_pair(claim: Claim, index: MetricsIndex):
     if metric is None:
         return None
     stages = list(dict.fromkeys(w for w in seen["tiers"][2] if is_stage(w)))  # named in its own clause
+    if not stages and "span" in seen["tiers"][3]:  # else the span the sentence names ("two rounds of DPO raise ...")
+        stages = [w for w in dict.fromkeys(words(claim.sentence)) if is_stage(w)]
     if len(stages) > 2 and "dpo" in stages:
         stages.remove("dpo")  # "DPO improves ... after two iterations": the generic stage beside the named ones
     picks = []
