@@ -541,3 +541,24 @@ def test_a_persons_csv_of_methods_by_dataset_and_an_ablation_file(tmp_path):
     assert status["14.3 points"] == "mismatch"  # accuracy's own two stages, not step validity's numbers beside it
     assert status["66.1%"] == "verified"
     assert next(c["source"] for c in report["claims"] if c["text"] == "63.1%") == "main.csv:Ours iter2/ProofWriter.step_validity"
+
+
+def test_a_long_format_csv_a_log_numbered_by_iteration_and_a_list_over_the_rounds(tmp_path):
+    """A CSV with one metric per row (run, stage, metric, value), a JSON Lines log whose records are numbered by an
+    `iteration` field, and "X, Y and finally Z" over the DPO rounds: each number of the list takes its round in order;
+    "1,720 pairs" is the `pairs` of that iteration's record, not `problems_with_pairs`. A wrong list entry is not
+    verified."""
+    root = tmp_path / "results"
+    root.mkdir()
+    rows = [("sft", 0.655, 0.301), ("dpo-1", 0.701, 0.688), ("dpo-2", 0.737, 0.874), ("dpo-3", 0.752, 0.936)]
+    (root / "long.csv").write_text("run,stage,metric,value\n" + "".join(
+        f"main,{stage},accuracy,{acc}\nmain,{stage},step_validity,{sv}\n" for stage, acc, sv in rows))
+    (root / "pair_counts.jsonl").write_text("".join(json.dumps({"iteration": k, "pairs": p, "problems_with_pairs": n}) + "\n"
+                                                    for k, p, n in ((1, 1720, 866), (2, 1302, 671), (3, 598, 310))))
+    text = ("Our SFT model answers 65.5% of the test problems, yet only 30.1% of its steps are valid. Each DPO round "
+            "helps: step validity reaches 68.8%, 87.4% and finally 93.6%.\n\nThe pairs thin out as the model improves, "
+            "from 1,720 pairs in round 1 to 598 in round 3 (310 problems).\n")
+    claims, report = _check(tmp_path, root, text)
+    assert [s for _, s in claims] == ["verified"] * 8, list(zip(claims, report["rules"]))
+    claims, _ = _check(tmp_path, root, text.replace("87.4%", "86.4%"))
+    assert dict(claims)["86.4%"] != "verified" and dict(claims)["93.6%"] == "verified"

@@ -10,7 +10,7 @@ from .extraction import Claim
 from .index import Entry, MetricsIndex
 from .names import CONFIG, GENERIC, METRICS, RATES, is_stage, positioned, words
 
-CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|and|against|versus|compared|as|since|because|which|so|with|leaving|giving)\b|\sagainst\s|\s(?:while|whereas|but)\s|\bvs\.?\s")
+CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|yet|and|against|versus|compared|as|since|because|which|so|with|leaving|giving)\b|\sagainst\s|\s(?:while|whereas|but)\s|\bvs\.?\s")
 COUNT_NOUNS = {"pairs", "problems", "samples", "examples", "steps", "epochs", "seeds", "iterations", "tokens",
                "layers", "heads", "parameters", "test", "train", "hops"}
 UNITS = (COUNT_NOUNS - {"train", "test"}) | {"samples_per_problem", "pairs_per_problem", "wall_s"}
@@ -210,6 +210,11 @@ def stages_of(entry: Entry) -> list[int]:
     return [stage_rank(w) for w in entry.names if is_stage(w)]
 
 
+def _unexplained(names: set, known: set) -> set:
+    """Key words the draft's words do not explain; list positions ("[0].pairs") are not words of a name."""
+    return {w for w in names - known if not w.isdigit()}
+
+
 def _names_staged(pool: list[Entry], said: set) -> bool:
     """Whether the sentence's words fit staged entries at least as well as unstaged ones ("On FOLIO ... from X to Y"
     against "Removing distractors ... (X → Y)", where an ablation's rows are meant)."""
@@ -279,10 +284,10 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
             claim.extra["named_key"] = bool(best[0])  # the nearest words name the entry's own key or record
         if i == 1:  # then the key that the nearest words explain best ("1,594 pairs": `pairs`, not `problems_with_pairs`)
             known = tier | seen["tiers"][0] | STRUCTURE | GENERIC | {metric, stage}
-        if i == 1 and min(len(e.key_names - known) for e in pool) == 0:
-            pool = [e for e in pool if not e.key_names - known]  # a key the nearest words explain whole wins at once
-        elif i == 2:  # else the key path they explain best, once the clause's words had their say
-            unexplained = lambda e: len(set(words(e.key)) - known)  # noqa: E731
+        if i == 1 and min(len(_unexplained(e.key_names, known)) for e in pool) == 0 or i == 2:
+            # a key the nearest words explain whole (list positions aside) wins at once; else the key path they
+            # explain best, once the clause's words had their say; a log's row ("[3].learning_rate") counts its position
+            unexplained = lambda e: len((e.key_names if i == 1 else set(words(e.key))) - known)  # noqa: E731
             fewest = min(map(unexplained, pool))
             pool = [e for e in pool if unexplained(e) == fewest]
     sample_words = {"samples", "sampled", "sampling", "check"} & everything

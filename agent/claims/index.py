@@ -25,6 +25,7 @@ SKIP_FILES = ("samples.jsonl", "pairs.jsonl", "train.jsonl", "test.jsonl", "toke
               "special_tokens_map.json", "generation_config.json", "vocab.json", "added_tokens.json")
 LABEL_KEYS = {"name", "stage", "model", "method", "dataset", "split", "run", "checkpoint", "label", "setting",
               "variant", "task", "system", "backend", "config"}
+ITERATION_KEYS = {"iteration", "iter", "round", "dpo_iteration"}
 SEED = re.compile(r"seed[_-]?\d+", re.I)
 
 
@@ -72,6 +73,9 @@ def _flatten(obj, prefix: str, labels: tuple):
     if isinstance(obj, dict):
         here = tuple(v for k, v in obj.items()
                      if str(k).lower() in LABEL_KEYS and isinstance(v, str) and len(v) < 60 and not _is_path(v))
+        # a record numbered by its iteration ({"iteration": 2, "pairs": 1410}) is that iteration's
+        here += tuple(f"iteration {v}" for k, v in obj.items() if str(k).lower() in ITERATION_KEYS
+                      and isinstance(v, int) and not isinstance(v, bool) and v >= 1)  # 0 is SFT, named otherwise
         for k, v in obj.items():
             yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k), labels + here)
     elif isinstance(obj, list):

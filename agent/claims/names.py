@@ -30,7 +30,8 @@ PHRASES = [
     (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),  # before step validity, which it contains
     (r"\bstep[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid steps?\b", " step_validity "),
     (r"\btrace[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid traces?\b", " trace_validity "),
-    (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b|\bsolv(?:es|ed|e)\b", " accuracy "),
+    (r"\bacc(?:uracy)?\b|\banswers?\b[^.;]{0,30}\bcorrect(?:ly)?\b|\bcorrect(?:ly)?\b|\bsolv(?:es|ed|e)\b|"
+     r"\banswer(?:s|ed)?(?=\s+[\d.]+\s*%)", " accuracy "),  # "answers 65.5% of the test problems" as "solves"
     (r"\bsteps?\s+(?:are|is|were|was)\s+valid\b", " step_validity "),
     (r"\btraces?\s+(?:are|is|were|was)\s+valid\b", " trace_validity "),
     (r"\bchain[\s-]*of[\s-]*thought\b", " cot "),

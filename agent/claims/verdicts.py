@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import COUNT_NOUNS, candidates, concepts, previous_stage, stage_rank
+from .binding import COUNT_NOUNS, candidates, concepts, previous_stage, stage_rank, stages_of
 from .extraction import Claim
 from .index import Entry, MetricsIndex
 from .names import CONFIG, GENERIC, METRICS, is_stage, words
@@ -62,6 +62,9 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     cands = candidates(claim, index, seen)
     if not cands:
         return claim
+    listed = _listed_stage(claim, siblings, cands) if not claim.table and len({e.value for e in cands}) > 1 else None
+    if listed:
+        cands, claim.extra["stage_guess"] = [listed], True  # a reading of the list's order: never a mismatch
     compare(claim, cands, index, "table row and column" if claim.table else "sentence")
     guess = claim.extra.get("stage_guess") and not (claim.table and claim.extra.get("named_key"))
     if claim.status == "mismatch" and (not seen["tight"] or guess):
@@ -77,6 +80,27 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     if claim.status == "mismatch":
         _other_metric_fits(claim, index, siblings, seen["metric"])
     return claim
+
+
+LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+then)(?:\s+(?:finally|lastly|then))?\s*")
+
+
+def _listed_stage(claim: Claim, siblings: list[Claim], cands: list[Entry]) -> Entry | None:
+    """"step validity reaches 70.2%, 88.3% and finally 94.1%" over three iterations: the k-th number of a list of as
+    many numbers as the candidates have stages, one entry each, takes the k-th stage."""
+    values = sorted((c for c in siblings if c.role == "value" and c.kind == claim.kind), key=lambda c: c.pos)
+    i = values.index(claim)
+    lo = hi = i
+    joined = lambda a, b: LIST_GAP.fullmatch(claim.sentence[a.pos + len(a.text):b.pos])  # noqa: E731
+    while lo > 0 and joined(values[lo - 1], values[lo]):
+        lo -= 1
+    while hi + 1 < len(values) and joined(values[hi], values[hi + 1]):
+        hi += 1
+    ranks = sorted({r for e in cands for r in stages_of(e)})
+    by_rank = {r: [e for e in cands if stages_of(e) == [r]] for r in ranks}
+    if hi == lo or len(ranks) != hi - lo + 1 or any(len(group) != 1 for group in by_rank.values()):
+        return None
+    return by_rank[ranks[i - lo]][0]
 
 
 def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim], metric: str | None) -> None:
