@@ -543,6 +543,13 @@ def test_a_persons_csv_of_methods_by_dataset_and_an_ablation_file(tmp_path):
     assert next(c["source"] for c in report["claims"] if c["text"] == "63.1%") == "main.csv:Ours iter2/ProofWriter.step_validity"
 
 
+def _all_verified_then_planted(tmp_path, root, text, n, old, new) -> dict:
+    """Check that all n numbers of the text verify, then plant one error (old -> new); the statuses of the second."""
+    claims, report = _check(tmp_path, root, text)
+    assert [s for _, s in claims] == ["verified"] * n, list(zip(claims, report["rules"]))
+    return dict(_check(tmp_path, root, text.replace(old, new))[0])
+
+
 def test_a_long_format_csv_a_log_numbered_by_iteration_and_a_list_over_the_rounds(tmp_path):
     """A CSV with one metric per row (run, stage, metric, value), a JSON Lines log whose records are numbered by an
     `iteration` field, and "X, Y and finally Z" over the DPO rounds: each number of the list takes its round in order;
@@ -558,7 +565,22 @@ def test_a_long_format_csv_a_log_numbered_by_iteration_and_a_list_over_the_round
     text = ("Our SFT model answers 65.5% of the test problems, yet only 30.1% of its steps are valid. Each DPO round "
             "helps: step validity reaches 68.8%, 87.4% and finally 93.6%.\n\nThe pairs thin out as the model improves, "
             "from 1,720 pairs in round 1 to 598 in round 3 (310 problems).\n")
-    claims, report = _check(tmp_path, root, text)
-    assert [s for _, s in claims] == ["verified"] * 8, list(zip(claims, report["rules"]))
-    claims, _ = _check(tmp_path, root, text.replace("87.4%", "86.4%"))
-    assert dict(claims)["86.4%"] != "verified" and dict(claims)["93.6%"] == "verified"
+    planted = _all_verified_then_planted(tmp_path, root, text, 8, "87.4%", "86.4%")
+    assert planted["86.4%"] != "verified" and planted["93.6%"] == "verified"
+
+
+def test_a_methods_by_metrics_table_with_seed_std_and_a_sentence_over_sft(tmp_path):
+    """Methods as columns with "mean ± std" cells; "Averaged over 3 seeds" is a count, not a bound ("more than 3"); a
+    difference followed by its pair in brackets ("by 60.5 points over SFT (27.1% → 87.6%)") takes that pair, not the
+    number before "over SFT"; the second of a pair after SFT is the other method's; "1,000 test problems" binds
+    though the sentence names SFT. The two false mismatches this had are gone; a wrong difference is still one."""
+    root = tmp_path / "results"
+    root.mkdir()
+    (root / "summary.json").write_text(json.dumps({
+        "sft": {"step_validity": {"mean": 0.271, "std": 0.014}, "accuracy": {"mean": 0.602, "std": 0.011}},
+        "ours": {"step_validity": {"mean": 0.876, "std": 0.019}, "accuracy": {"mean": 0.744, "std": 0.013}},
+        "seeds": 3, "test_problems": 1000}))
+    text = ("| Metric | SFT | Ours |\n|---|---|---|\n| Step validity (%) | 27.1 ± 1.4 | **87.6 ± 1.9** |\n"
+            "| Accuracy (%) | 60.2 ± 1.1 | **74.4 ± 1.3** |\n\nAveraged over 3 seeds on 1,000 test problems, our method "
+            "improves step validity by 60.5 points over SFT (27.1% → 87.6%), a 3.2× increase.\n")
+    assert _all_verified_then_planted(tmp_path, root, text, 14, "by 60.5", "by 62.5")["62.5 points"] == "mismatch"

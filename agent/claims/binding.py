@@ -122,14 +122,15 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     own = _stage_after(claim, siblings, stages, b) or _nearest([h for h in stages if a <= h[0] < b], pos)
     subject = index_names is not None and any(w in index_names and w not in GENERIC and w != metric and
                                               not is_stage(w) and w not in METRICS | CONFIG for _, w in in_clause)
-    stage = paired if paired and is_stage(paired) else own
+    stage = paired if paired and is_stage(paired) else None if claim.extra.get("after_sft") else own
     tight = tight and paired != UNRESOLVED
     if not paired and any(w == "span" for _, w in in_clause):
         tight = False  # "552 and 572 pairs in the two iterations": a span names no one stage for a number
-    if stage is None and not subject:
+    guess = not subject and not claim.extra.get("after_sft")
+    if stage is None and guess:
         stage, tight = _nearest([h for h in stages if h[0] < pos], pos), False
     soft = False
-    if stage is None and not subject:
+    if stage is None and guess:
         stage = next((w for w in reversed(words(claim.heading)) if is_stage(w)), None)
         soft = stage is not None
     tiers = [set(after), {w for _, w in segment}, {w for _, w in in_clause}, {w for _, w in hits},
@@ -187,6 +188,8 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         names = sorted(names, key=stage_rank) if len(names) == 2 and all(is_stage(w) for w in names) else names
     if not names:
         claim.extra["span_end"] = index  # no stage named anywhere: the first and the last stage of what it names
+    if names == ["sft"] and index == 1:
+        claim.extra["after_sft"] = True  # "over SFT (28.4% → 90.3%)": the second is not SFT's; its words say whose
     return names[index] if len(names) == 2 else UNRESOLVED
 
 
@@ -260,7 +263,11 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         seen = {**seen, "tiers": [seen["tiers"][0] | {stage or ""}, *seen["tiers"][1:]]}
     elif stage and not (seen.get("soft") and not any(stage in e.names for e in pool)):
         # "DPO" names some DPO stage: every iteration's entry may be meant (one value across them verifies)
-        pool = [e for e in pool if stage in e.names or stage == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
+        staged = [e for e in pool if stage in e.names or stage == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
+        if staged or any(stages_of(e) for e in pool):
+            pool = staged
+        else:  # "on 1,000 test problems ... over SFT": no file gives this quantity per stage, so the stage cannot choose
+            claim.extra["stage_guess"] = True
     elif "span_end" in claim.extra and _names_staged(pool, seen["tiers"][3] - GENERIC - {metric}):
         pool = _span_end(pool, claim.extra["span_end"], seen["tiers"][3] - GENERIC - {metric})
         claim.extra["stage_guess"] = True  # a reading of "from X to Y", not a stage it names: never a mismatch

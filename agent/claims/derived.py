@@ -97,6 +97,12 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
     values = [c for c in siblings if c is not claim and c.role == "value" and c.kind in ("number", "percent", "fraction")]
     if len(values) < 2:
         return None
+    following = sorted((c for c in values if c.pos > claim.pos), key=lambda c: c.pos)[:2]
+    gap = claim.sentence[claim.pos + len(claim.text):following[0].pos] if following else ""
+    joined = len(following) == 2 and re.fullmatch(
+        r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos])
+    if joined and "(" in gap and not re.search(r"\)|;|\b(?:while|whereas|but|and)\b", gap):
+        return [_value_and_source(c) for c in following]  # "by 57.5 points (98.7 vs. 41.2)", "over SFT (28.4% → 90.3%)"
     than = re.search(r"\b(?:than|over|vs\.?|versus|against)\s+([\w-]+(?:\s+[\w-]+)?)", claim.sentence[claim.pos:])
     if than:
         near = [c for c in values if abs(c.pos - claim.pos) < 60 and c.pos < claim.pos][-1:]
@@ -106,12 +112,6 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
             chosen = [near[0], other[0]]
             claim.extra["explicit_pair"] = True  # "X, 3.6x slower than vLLM": no other pair may stand in
             return [_value_and_source(c) for c in chosen]
-    following = sorted((c for c in values if c.pos > claim.pos), key=lambda c: c.pos)[:2]
-    gap = claim.sentence[claim.pos + len(claim.text):following[0].pos] if following else ""
-    joined = len(following) == 2 and re.fullmatch(
-        r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos])
-    if joined and "(" in gap and not re.search(r"\)|;|\b(?:while|whereas|but|and)\b", gap):
-        return [_value_and_source(c) for c in following]  # "by 57.5 points (98.7 vs. 41.2)"
     if joined and re.fullmatch(r"\s*(?:percentage\s+)?(?:points?|pp|%)?\s*,?\s*from\s+", gap):
         claim.extra["explicit_pair"] = True
         return [_value_and_source(c) for c in following]  # "by 3.3 points, from 72.3% to 75.7%"

@@ -51,6 +51,7 @@ HARDWARE = re.compile(r"\s?(?:GB|GiB|MB|MiB|TB|GHz|W)\b|-?\s?param(?:eter)?s?\b"
 # a machine's or a model's spec, not a result
 DURATION = re.compile(r"\s?(?:s|sec|secs|seconds|min|mins|minutes|ms|h|hours)\b")  # "done in 9.9 s": a log's timing
 APPROX = re.compile(r"(?:~|≈|∼|\babout|\baround|\bapproximately|\broughly|\bnearly|\balmost|\bclose to|\bsome)\s*$", re.I)
+SPAN_OVER = re.compile(r"\b(?:averaged|average|mean|taken|computed|measured|pooled|aggregated)\s+over\s*$", re.I)  # not "more than"
 LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>=?|≥)\s*$", re.I)
 UPPER = re.compile(r"(?:\bunder|\bless than|\bbelow|\bat most|<=?|≤)\s*$", re.I)
 RELATIVE = re.compile(r"\brelative\s+(?:gain|improvement|increase|decrease|drop|change|reduction)\b[^.;%]{0,50}$", re.I)
@@ -129,7 +130,8 @@ def numbers(text: str) -> list[Claim]:
         if COMPARED.match(masked[end:]):
             claim.extra["loose_pair"] = True  # what it is "more than" is often a number the text does not write
         claim.approx = bool(APPROX.search(before))
-        claim.bound = ">" if LOWER.search(before) else "<" if UPPER.search(before) else ""
+        claim.bound = ">" if LOWER.search(before) and not SPAN_OVER.search(before) else \
+            "<" if UPPER.search(before) else ""
         out.append(claim)
     return out
 
