@@ -543,11 +543,11 @@ def test_a_persons_csv_of_methods_by_dataset_and_an_ablation_file(tmp_path):
     assert next(c["source"] for c in report["claims"] if c["text"] == "63.1%") == "main.csv:Ours iter2/ProofWriter.step_validity"
 
 
-def _all_verified_then_planted(tmp_path, root, text, n, old, new) -> dict:
+def _all_verified_then_planted(tmp_path, root, text, n, old, new, suffix=".md") -> dict:
     """Check that all n numbers of the text verify, then plant one error (old -> new); the statuses of the second."""
-    claims, report = _check(tmp_path, root, text)
+    claims, report = _check(tmp_path, root, text, suffix)
     assert [s for _, s in claims] == ["verified"] * n, list(zip(claims, report["rules"]))
-    return dict(_check(tmp_path, root, text.replace(old, new))[0])
+    return dict(_check(tmp_path, root, text.replace(old, new), suffix)[0])
 
 
 def test_a_long_format_csv_a_log_numbered_by_iteration_and_a_list_over_the_rounds(tmp_path):
@@ -584,3 +584,36 @@ def test_a_methods_by_metrics_table_with_seed_std_and_a_sentence_over_sft(tmp_pa
             "| Accuracy (%) | 60.2 ± 1.1 | **74.4 ± 1.3** |\n\nAveraged over 3 seeds on 1,000 test problems, our method "
             "improves step validity by 60.5 points over SFT (27.1% → 87.6%), a 3.2× increase.\n")
     assert _all_verified_then_planted(tmp_path, root, text, 14, "by 60.5", "by 62.5")["62.5 points"] == "mismatch"
+
+
+MULTIROW_TEX = r"""\begin{table}[t]
+\caption{Main results. Acc.\ = answer accuracy, SV = step validity, TV = trace validity (all in \%).}
+\begin{tabular}{llccc}
+\toprule
+Dataset & Model & Acc. & SV & TV \\
+\midrule
+\multirow{2}{*}{PrOntoQA} & SFT & 70.6 & 25.1 & 16.3 \\
+ & + DPO (3 iter.) & \textbf{79.9} & \textbf{94.8} & \textbf{89.7} \\
+\midrule
+\multirow{2}{*}{FOLIO} & SFT & 52.2 & 18.4 & 7.9 \\
+ & + DPO (3 iter.) & \textbf{58.7} & \textbf{70.0} & \textbf{49.3} \\
+\bottomrule
+\end{tabular}
+\end{table}
+"""
+
+
+def test_a_latex_table_with_multirow_datasets_a_model_column_and_abbreviated_headers(tmp_path):
+    """A dataset in a \\multirow cell and the model in a second text cell ("+ DPO (3 iter.)", whose 3 is a label, not
+    a value); headers abbreviated and spelled out in the caption ("SV = step validity"); one JSON per dataset and
+    model. Every cell binds to its dataset and stage (the DPO row's cells were called mismatches against SFT's, SV and
+    TV were unsupported); a wrong cell is still a mismatch."""
+    root = tmp_path / "results"
+    for dataset, rows in (("prontoqa", ((0.706, 0.251, 0.163), (0.799, 0.948, 0.897))),
+                          ("folio", ((0.522, 0.184, 0.079), (0.587, 0.700, 0.493)))):
+        (root / dataset).mkdir(parents=True)
+        for name, (acc, sv, tv) in zip(("sft", "dpo3"), rows):
+            (root / dataset / f"{name}.json").write_text(json.dumps(
+                {"model": f"qwen-{name}", "metrics": {"acc": acc, "step_valid": sv, "trace_valid": tv}}))
+    planted = _all_verified_then_planted(tmp_path, root, MULTIROW_TEX, 12, "{94.8}", "{95.8}", ".tex")
+    assert planted["95.8"] == "mismatch" and list(planted.values()).count("verified") == 11

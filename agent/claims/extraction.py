@@ -178,6 +178,24 @@ def cell(text: str, file: str, line: int, row: str, columns: list[str], caption:
     return claims
 
 
+def leading_labels(texts: list[str]) -> int:
+    """How many leading cells of a table row name it: the first always (even "500"), then each that holds no number or
+    holds words ("+ DPO (3 iter.)"); the value cells start after them."""
+    k = 1
+    while k < len(texts) and (not numbers(texts[k]) or re.search(r"[A-Za-z]{2,}", texts[k])):
+        k += 1
+    return k
+
+
+ABBREVIATION = re.compile(r"\b([A-Z][A-Za-z.]{0,5})\s*(?:=|:)\s*([A-Za-z][A-Za-z -]{2,40}?)\s*(?=[,;.(]|$)")
+
+
+def with_abbreviations(headers: list[str], caption: str) -> list[str]:
+    """Column headers with what the caption says they stand for ("SV = step validity": `SV` also names step validity)."""
+    defs = {a.strip(".").lower(): long for a, long in ABBREVIATION.findall(caption)}
+    return [f"{h} {defs[h.strip().strip('.').lower()]}" if h.strip().strip(".").lower() in defs else h for h in headers]
+
+
 DELTA = re.compile(r"^\s*(?:Δ|∆|\\Delta|delta|diff\.?|difference|change|gain|improvement)\b", re.I)
 
 
@@ -218,12 +236,14 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
             else:
                 row.append((tok.content, tok.map[0] + 1 if tok.map else tokens[i - 1].map[0] + 1))
         elif tok.type == "tr_close" and row and not in_head:
-            # the first cell names the row even when it is a number ("500" steps); other text cells add to it
-            label = " ".join(LINK.sub(r"\1", c) for i, (c, _) in enumerate(row) if i == 0 or not numbers(LINK.sub(r"\1", c)))
+            texts = [LINK.sub(r"\1", c) for c, _ in row]
+            k = leading_labels(texts)  # the leading cells name the row; other text cells add to it
+            label = " ".join(t for i, t in enumerate(texts) if i < k or not numbers(t))
+            headers = with_abbreviations(header, caption)
             cells = {}
             for col, (content, line) in enumerate(row):
-                if col and numbers(LINK.sub(r"\1", content)):
-                    cells[col] = cell(content, str(path), line, label, [header[col] if col < len(header) else ""],
+                if col >= k and numbers(texts[col]):
+                    cells[col] = cell(content, str(path), line, label, [headers[col] if col < len(headers) else ""],
                                       caption, heading)
                     claims += cells[col]
             table_rows = _deltas(table_rows, cells, header)
@@ -332,18 +352,20 @@ def _table_latex(block: str, file: str, line: int, heading: str) -> list[Claim]:
     head, rest = _split_header(tab.group(1))
     header_rows, body = _tabular_rows(head), _tabular_rows(rest)
     width = max((len(r) for r in header_rows + body), default=0)
-    columns = [[latex_to_text(h[c]).strip() for h in header_rows if c < len(h) and h[c].strip()] for c in range(width)]
-    claims, label, rows = [], "", []
+    columns = [with_abbreviations([latex_to_text(h[c]).strip() for h in header_rows if c < len(h) and h[c].strip()],
+                                  caption) for c in range(width)]
+    claims, group, rows = [], "", []
     raw_lines = tab.group(1).split("\n")
     header = [" ".join(c) for c in columns]
     for r in body:
         texts = [latex_to_text(c).strip() for c in r]
-        first = " ".join(t for i, t in enumerate(texts) if t and (i == 0 or not numbers(t)))
-        label = first if texts[0] else f"{label} {first}".strip()  # an empty first cell continues a \multirow label
+        k = leading_labels(texts)
+        group = texts[0] or group  # an empty first cell continues a \multirow label (the dataset), not the row above
+        label = " ".join([group] + [t for i, t in enumerate(texts) if t and 0 < i and (i < k or not numbers(t))])
         where = next((i for i, x in enumerate(raw_lines) if r[-1].strip() and r[-1].strip() in x), 0)
         cells = {}
         for col, content in enumerate(texts):
-            if col and content and numbers(content):
+            if col >= k and content and numbers(content):
                 cells[col] = cell(content, file, line + body_start + where, label,
                                   columns[col] if col < len(columns) else [], caption, heading)
                 claims += cells[col]
