@@ -122,11 +122,15 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     own = _stage_after(claim, siblings, stages, b) or _nearest([h for h in stages if a <= h[0] < b], pos)
     subject = index_names is not None and any(w in index_names and w not in GENERIC and w != metric and
                                               not is_stage(w) and w not in METRICS | CONFIG for _, w in in_clause)
-    stage = paired if paired and is_stage(paired) else None if claim.extra.get("after_sft") else own
+    if re.search(r"\b(?:at|by|in) the end\b|\bfinal(?:ly)? (?:model|stage|iteration|round)\b", sentence[a:b], re.I) \
+            and not own and not paired:
+        claim.extra["span_end"] = 1  # "to 73.5% at the end": the last stage of what it names
+    unstaged = claim.extra.get("after_sft") or claim.extra.get("chain") or "span_end" in claim.extra
+    stage = paired if paired and is_stage(paired) else None if unstaged else own
     tight = tight and paired != UNRESOLVED
     if not paired and any(w == "span" for _, w in in_clause):
         tight = False  # "552 and 572 pairs in the two iterations": a span names no one stage for a number
-    guess = not subject and not claim.extra.get("after_sft")
+    guess = not subject and not unstaged
     if stage is None and guess:
         stage, tight = _nearest([h for h in stages if h[0] < pos], pos), False
     soft = False
@@ -163,6 +167,12 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         between = gap(x, y)
         return bool(re.search(r"→|->|\\rightarrow", between) and len(between) < 12 or re.search(r"\bto\b", between)
                     and re.search(r"\bfrom\b", sentence[max(0, x.pos - 60):x.pos]))
+    arrow = lambda x, y: re.fullmatch(r"\s*(?:→|->)\s*", gap(x, y))  # noqa: E731
+    if i + 1 < len(values) and i > 0 and arrow(values[i - 1], claim) and arrow(claim, values[i + 1]) or \
+            i + 2 < len(values) and arrow(claim, values[i + 1]) and arrow(values[i + 1], values[i + 2]) or \
+            i > 1 and arrow(values[i - 2], values[i - 1]) and arrow(values[i - 1], claim):
+        claim.extra["chain"] = True  # "21.5% → 44.8% → 65.5%": a list in stage order (verdicts), not a pair
+        return None
     if i + 1 < len(values) and pair(claim, values[i + 1]):
         first, second, index = claim, values[i + 1], 0
     elif i > 0 and pair(values[i - 1], claim):

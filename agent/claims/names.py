@@ -16,7 +16,7 @@ PHRASES = [
     (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b",
      lambda m: f" sft iter{ORDINALS[m.group(1)]} span "),  # `span`: two endpoints, not one stage (binding)
     # "the first round gave 552 pairs, the second 572": an ordinal after a comma or semicolon, where the sentence counts rounds
-    (r"(?<=[,;])\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
+    (r"(?:(?<=[,;])|(?<=\band))\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
      lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
                                                            r"(?:iteration|round)", m.string) else m.group(0)),
     (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
