@@ -291,8 +291,9 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     everything = set().union(*seen["tiers"])
     if "hops" not in everything:  # per-hop breakdowns only when the claim speaks of hops
         pool = [e for e in pool if "hops" not in e.names] or pool
+    chain = claim.extra.get("chain")  # a chain is read by its order over every stage's entry (verdicts), not its words
     for i, tier in enumerate(seen["tiers"]):
-        group = {w for w in tier if w not in GENERIC and w != metric and w != stage}
+        group = {w for w in tier if w not in GENERIC and w != metric and w != stage and not (chain and is_stage(w))}
         def score(e, near=i < 2):  # the nearest words name the key first, then its folders and file
             return (len(group & e.key_names), len(group & e.names)) if near else len(group & e.names)
         best = max(score(e) for e in pool)
@@ -313,7 +314,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     low = min(rank(e) for e in pool)
     pool = [e for e in pool if rank(e) == low]
     extra = min(len(e.names - STRUCTURE - everything) for e in pool)
-    pool = [e for e in pool if len(e.names - STRUCTURE - everything) == extra]
+    if not chain:
+        pool = [e for e in pool if len(e.names - STRUCTURE - everything) == extra]
     near = seen["tiers"][1] - GENERIC - {metric} if len(seen["tiers"]) > 2 else set()
     if claim.extra.get("stage_guess") and "span_end" not in claim.extra and all(
             not stages_of(e) and near & e.key_names for e in pool):
