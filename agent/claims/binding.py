@@ -18,6 +18,21 @@ COUNTS = frozenset({"n", "num", "count", "size", "total"})  # keys that count wh
 STRUCTURE = frozenset({"value", "summary", "eval", "runs", "json", "results", "metrics", "k", "n", "ci95", "low", "high"})
 
 
+ARROW = re.compile(r"\s*(?:→|->)\s*")  # "21.5% → 44.8% → 65.5%"
+
+
+def joined_run(values: list[Claim], i: int, sentence: str, gap: re.Pattern) -> tuple[int, int]:
+    """The first and last index of the run of numbers around values[i] that `gap` joins ("70.2%, 88.3% and 94.1%",
+    "21.5% → 44.8% → 65.5%")."""
+    joined = lambda a, b: gap.fullmatch(sentence[a.pos + len(a.text):b.pos])  # noqa: E731
+    lo = hi = i
+    while lo > 0 and joined(values[lo - 1], values[lo]):
+        lo -= 1
+    while hi + 1 < len(values) and joined(values[hi], values[hi + 1]):
+        hi += 1
+    return lo, hi
+
+
 def _nearest(hits: list[tuple[int, str]], pos: int) -> str | None:
     before = [h for h in hits if h[0] < pos]
     if before:
@@ -91,9 +106,12 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     end = pos + len(claim.text)
     comma = re.search(r"[,;]", sentence[end:])  # "accuracy by 3.4 points, step validity by 1.1"
     until = end + comma.start() if comma else b
-    aside = re.match(r"[^(]*?\(([^)]*)", sentence[end:until])
-    if aside and any(end + aside.start(1) <= c.pos < end + aside.end(1) for c in siblings):
-        until = end + aside.start(1)  # "51.2% (accuracy 68.8%)": the aside's metric is its own number's
+    # "51.2% (accuracy 68.8%)": a bracket holding another number names that number's metric, not this one's
+    brackets = [m.span() for m in re.finditer(r"\([^()]*\)", sentence)]
+    asides = [(x, y) for x, y in brackets if any(x < c.pos < y for c in siblings if c is not claim)]
+    first = next(((x, y) for x, y in brackets if end <= x < until), None)
+    if first in asides:
+        until = first[0] + 1
     after = [w for p, w in segment if pos < p < until][:4]
     tight = True
     metric = None
@@ -108,10 +126,8 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         metric = _nearest([h for h in in_clause if h[1] in rates], pos) or \
             (None if claim.kind == "percent" else _nearest([h for h in segment if h[1] in COUNT_NOUNS], pos))
     if metric is None:  # named only in another clause of the sentence: a disagreement is not a mismatch
-        asides = [m.span() for m in re.finditer(r"\([^()]*\)", sentence)
-                  if any(m.start() < c.pos < m.end() for c in siblings if c is not claim)]
         outside = [h for h in hits if h[1] in rates and not any(x < h[0] < y for x, y in asides)]
-        metric, tight = _nearest(outside, pos), False  # "(accuracy 68.8%)" names its own number's metric only
+        metric, tight = _nearest(outside, pos), False
     if metric is None:  # named in an earlier sentence of the paragraph
         earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if w in rates]
         metric, tight = (earlier[-1], False) if earlier else (None, tight)
@@ -167,10 +183,8 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         between = gap(x, y)
         return bool(re.search(r"→|->|\\rightarrow", between) and len(between) < 12 or re.search(r"\bto\b", between)
                     and re.search(r"\bfrom\b", sentence[max(0, x.pos - 60):x.pos]))
-    arrow = lambda x, y: re.fullmatch(r"\s*(?:→|->)\s*", gap(x, y))  # noqa: E731
-    if i + 1 < len(values) and i > 0 and arrow(values[i - 1], claim) and arrow(claim, values[i + 1]) or \
-            i + 2 < len(values) and arrow(claim, values[i + 1]) and arrow(values[i + 1], values[i + 2]) or \
-            i > 1 and arrow(values[i - 2], values[i - 1]) and arrow(values[i - 1], claim):
+    lo, hi = joined_run(values, i, sentence, ARROW)
+    if hi - lo >= 2:
         claim.extra["chain"] = True  # "21.5% → 44.8% → 65.5%": a list in stage order (verdicts), not a pair
         return None
     if i + 1 < len(values) and pair(claim, values[i + 1]):
@@ -278,11 +292,11 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
             pool = staged
         else:  # "on 1,000 test problems ... over SFT": no file gives this quantity per stage, so the stage cannot choose
             claim.extra["stage_guess"] = True
-    elif "span_end" in claim.extra and _names_staged(pool, seen["tiers"][3] - GENERIC - {metric}):
-        pool = _span_end(pool, claim.extra["span_end"], seen["tiers"][3] - GENERIC - {metric})
+    elif "span_end" in claim.extra and _names_staged(pool, sentence_words := seen["tiers"][3] - GENERIC - {metric}):
+        pool = _span_end(pool, claim.extra["span_end"], sentence_words)
         claim.extra["stage_guess"] = True  # a reading of "from X to Y", not a stage it names: never a mismatch
     else:
-        unstaged = [e for e in pool if not any(is_stage(w) for w in e.names)]
+        unstaged = [e for e in pool if not stages_of(e)]
         claim.extra["stage_guess"] = bool(unstaged) and len(unstaged) < len(pool)  # staged entries set aside
         pool = unstaged or pool
     if not pool:

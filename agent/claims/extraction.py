@@ -193,7 +193,7 @@ ABBREVIATION = re.compile(r"\b([A-Z][A-Za-z.]{0,5})\s*(?:=|:)\s*([A-Za-z][A-Za-z
 def with_abbreviations(headers: list[str], caption: str) -> list[str]:
     """Column headers with what the caption says they stand for ("SV = step validity": `SV` also names step validity)."""
     defs = {a.strip(".").lower(): long for a, long in ABBREVIATION.findall(caption)}
-    return [f"{h} {defs[h.strip().strip('.').lower()]}" if h.strip().strip(".").lower() in defs else h for h in headers]
+    return [f"{h} {defs[key]}" if (key := h.strip().strip(".").lower()) in defs else h for h in headers]
 
 
 DELTA = re.compile(r"^\s*(?:Δ|∆|\\Delta|delta|diff\.?|difference|change|gain|improvement)\b", re.I)
@@ -219,6 +219,7 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     claims: list[Claim] = []
     header: list[str] = []
+    headers: list[str] = []  # the header with the caption's abbreviations spelled out
     row: list[tuple[str, int]] = []
     in_head, heading, caption = False, "", ""
     table_rows: list[dict] = []
@@ -227,7 +228,7 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
         if tok.type == "thead_open":
             in_head, header, table_rows = True, [], []
         elif tok.type == "thead_close":
-            in_head = False
+            in_head, headers = False, with_abbreviations(header, caption)
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and prev in ("th_open", "td_open"):
@@ -239,7 +240,6 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
             texts = [LINK.sub(r"\1", c) for c, _ in row]
             k = leading_labels(texts)  # the leading cells name the row; other text cells add to it
             label = " ".join(t for i, t in enumerate(texts) if i < k or not numbers(t))
-            headers = with_abbreviations(header, caption)
             cells = {}
             for col, (content, line) in enumerate(row):
                 if col >= k and numbers(texts[col]):

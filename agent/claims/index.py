@@ -11,6 +11,7 @@ import csv
 import json
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -94,10 +95,10 @@ def _csv_items(path: Path):
         return
     header = rows[0]
     texts = [[c.strip() for c in row if c.strip() and not _number(c)] for row in rows[1:]]
-    firsts = [t[0] for t in texts if t]
+    firsts = Counter(t[0] for t in texts if t)
     for i, (row, text) in enumerate(zip(rows[1:], texts)):
         # a row is named by its first text cell, or by all of them where that one repeats (method x dataset rows)
-        label = (text[0] if firsts.count(text[0]) == 1 else "/".join(text)) if text else f"[{i}]"
+        label = (text[0] if firsts[text[0]] == 1 else "/".join(text)) if text else f"[{i}]"
         for col, cell in enumerate(row):
             value = _number(cell)
             if value is not None:

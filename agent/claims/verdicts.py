@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import COUNT_NOUNS, candidates, concepts, stages_of
+from .binding import ARROW, COUNT_NOUNS, candidates, concepts, joined_run, stages_of
 from .derived import delta, derived
 from .extraction import Claim
 from .index import Entry, MetricsIndex
@@ -73,7 +73,6 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
 
 
 LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+then)(?:\s+(?:finally|lastly|then))?\s*")
-CHAIN_GAP = re.compile(r"\s*(?:→|->)\s*")  # "21.5% → 44.8% → 65.5%" (binding marks chains of three or more)
 
 
 def _listed_stage(claim: Claim, siblings: list[Claim], cands: list[Entry]) -> Entry | None:
@@ -81,13 +80,7 @@ def _listed_stage(claim: Claim, siblings: list[Claim], cands: list[Entry]) -> En
     number of a list of as many numbers as the candidates have stages, one entry each, takes the k-th stage."""
     values = sorted((c for c in siblings if c.role == "value" and c.kind == claim.kind), key=lambda c: c.pos)
     i = values.index(claim)
-    lo = hi = i
-    gap = CHAIN_GAP if claim.extra.get("chain") else LIST_GAP
-    joined = lambda a, b: gap.fullmatch(claim.sentence[a.pos + len(a.text):b.pos])  # noqa: E731
-    while lo > 0 and joined(values[lo - 1], values[lo]):
-        lo -= 1
-    while hi + 1 < len(values) and joined(values[hi], values[hi + 1]):
-        hi += 1
+    lo, hi = joined_run(values, i, claim.sentence, ARROW if claim.extra.get("chain") else LIST_GAP)
     ranks = sorted({r for e in cands for r in stages_of(e)})
     by_rank = {r: [e for e in cands if stages_of(e) == [r]] for r in ranks}
     if hi == lo or len(ranks) != hi - lo + 1 or any(len(group) != 1 for group in by_rank.values()):
