@@ -222,27 +222,29 @@ def _sampling(intent: Intent) -> dict:
                                           ("samples_per_problem", intent.samples_per_problem)) if v is not None}
 
 
+def _settings_text(overrides: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in overrides.items())
+
+
 def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_config=None, source: str = "rules") -> Plan:
     """The steps that reach the intent from the workspace's current state."""
     from sokrates.loop import LoopConfig
     workspace = Path(workspace)
     existing = runs_in(workspace)
     notes: list[str] = []
-    overrides: dict = {}
+    overrides = _sampling(intent)  # dotted settings the run's config takes; retraining SFT adds its own
     if intent.action == "new_run":
         rid = intent.run_id or next(f"run{i}" for i in range(1, 1000) if f"run{i}" not in existing)
-        overrides.update(_sampling(intent))
         target = intent.iteration or 1
         steps = [{"step": "data"}, {"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER + \
             [s for k in range(1, target + 1) for s in _iteration_steps(k)]
-        notes.append(f"new run {rid}" + (" with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""))
+        notes.append(f"new run {rid}" + (f" with {_settings_text(overrides)}" if overrides else ""))
         return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
     rid = intent.run_id or run_id or (existing[-1] if existing else "run1")
     if len(existing) > 1 and not (intent.run_id or run_id):  # the goal names no run: say which one, not silently
         notes.append(f"{rid} is the most recently changed of {len(existing)} runs ({', '.join(existing)}); name another "
                      "with --run-id")
     run = Run.open(workspace, rid) if rid in existing else Run(workspace, replace(new_run_config or LoopConfig(), run_id=rid))
-    overrides.update(_sampling(intent))
     if intent.action == "answer":
         step = {"step": "answer", "question": intent.question or ""}
         step.update({k: v for k, v in (("iteration", intent.iteration), ("other", intent.other)) if v is not None})
@@ -284,9 +286,9 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         return Plan(run_id=rid, intent=intent, steps=steps, notes=notes, source=source)
     target = intent.iteration if intent.iteration is not None else run.cfg.iterations
     steps = _build_up_to(run, target, notes)
-    if not steps and _sampling(intent) and target >= 1:  # already done, but with other sampling settings: again
+    if not steps and overrides and target >= 1:  # already done, but with other sampling settings: again
         notes.append(f"iteration {target} is already evaluated: it is run again from its sampling with "
-                     + ", ".join(f"{k}={v}" for k, v in _sampling(intent).items()))
+                     f"{_settings_text(overrides)}")
         steps = _iteration_steps(target)
     elif not steps:
         notes.append(f"iteration {target} is already evaluated: comparing it with the previous one")

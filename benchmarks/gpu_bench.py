@@ -62,12 +62,22 @@ def make_model(out: Path, size: str) -> Path:
     return out
 
 
+def generate_kwargs(tok, new_tokens: int, static: bool = False, sample: bool = False, stop: bool = False) -> dict:
+    """`generate`'s arguments for a row that runs to `new_tokens`: greedy, or sampled at T 0.7 as the loop samples;
+    `static`: a static KV cache (transformers compiles its decode step); `stop`: the loop's stop strings, checked
+    every step."""
+    from sokrates.traces import STOP_STRINGS
+    kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=tok.pad_token_id,
+                  do_sample=sample, **(dict(temperature=0.7, top_p=1.0) if sample else {}))
+    if stop:
+        kwargs.update(stop_strings=STOP_STRINGS, tokenizer=tok)
+    return {**kwargs, "cache_implementation": "static"} if static else kwargs
+
+
 def timed_generate(model, tok, prompts, batch, new_tokens, static=False):
     """Problems/s and generated tokens/s; every row runs to `new_tokens` (random weights never stop)."""
     tok.padding_side = "left"
-    kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
-    if static:
-        kwargs["cache_implementation"] = "static"
+    kwargs = generate_kwargs(tok, new_tokens, static)
     def run():
         for i in range(0, len(prompts), batch):
             enc = tok(prompts[i:i + batch], return_tensors="pt", padding=True, add_special_tokens=False).to(DEVICE)

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from gpu_bench import DEVICE, make_model, sync  # noqa: E402
+from gpu_bench import DEVICE, generate_kwargs, make_model, sync  # noqa: E402
 
 
 def bare_step_ms(model, enc, steps: int = 20) -> float:
@@ -31,16 +31,6 @@ def bare_step_ms(model, enc, steps: int = 20) -> float:
             mask = torch.cat([mask, torch.ones_like(token)], 1)
         sync()
     return (time.perf_counter() - start) / steps * 1000
-
-
-def generate_kwargs(tok, new_tokens: int, static: bool = False, sample: bool = False, stop: bool = False) -> dict:
-    """greedy, or sampled at T 0.7 as the loop samples; `stop`: the loop's stop strings (checked every step)."""
-    from sokrates.traces import STOP_STRINGS
-    kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=tok.pad_token_id,
-                  do_sample=sample, **(dict(temperature=0.7, top_p=1.0) if sample else {}))
-    if stop:
-        kwargs.update(stop_strings=STOP_STRINGS, tokenizer=tok)
-    return {**kwargs, "cache_implementation": "static"} if static else kwargs
 
 
 def generate_ms(model, tok, enc, new_tokens: int, **modes) -> float:
