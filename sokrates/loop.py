@@ -303,7 +303,8 @@ class Run:
         def make() -> dict:
             problems = read_problems(self.test_file)[: e.n_problems]
             s = SampleSettings(backend=e.backend, samples_per_problem=1, temperature=e.temperature,
-                               max_steps=e.max_steps, base_url=self.cfg.sample.base_url)
+                               max_steps=e.max_steps, base_url=self.cfg.sample.base_url,
+                               model_name=self.cfg.sample.model_name, requests_in_flight=self.cfg.sample.requests_in_flight)
             started = time.time()
             records = sample_records(problems, make_sampler(model, s), s, model_template(model))
             wall = time.time() - started

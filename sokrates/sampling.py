@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class SampleSettings:
     seed: int = 0
     base_url: str | None = None   # openai backend
     model_name: str | None = None  # openai backend: the served model's name
+    requests_in_flight: int = 64  # openai backend: prompts asked at once (a batching server batches only these)
 
     @property
     def token_budget(self) -> int:
@@ -176,25 +178,71 @@ class OpenAISampler(Sampler):
                 self.stop_field = False
         return self.client.completions.create(**request).choices
 
+    def _samples(self, prompt: str, n: int, s: SampleSettings) -> list[str]:
+        """The prompt's n completions, asked for again (next seed) until the server has given n."""
+        choices: list = []
+        while len(choices) < n:
+            got = self._choices(prompt, n - len(choices), s, s.seed + len(choices))
+            if not got:
+                raise DataError(f"{self.client.base_url}: the server answered no completion. Fix: check the "
+                                "server's log and the model name (--model-name).")
+            choices += sorted(got, key=lambda c: c.index)
+        texts = []
+        for completion in choices:
+            text = completion.text
+            stop = getattr(completion, "stop_reason", None)  # vLLM names the stop string it hit
+            if isinstance(stop, str) and stop in STOP_STRINGS and not text.endswith(stop):
+                text += stop
+            texts.append(truncate_at_conclude(text))
+        return texts
+
     def generate(self, prompts, n, s, progress=True):
-        out = []
-        for prompt in prompts:
-            choices: list = []
-            while len(choices) < n:
-                got = self._choices(prompt, n - len(choices), s, s.seed + len(choices))
-                if not got:
-                    raise DataError(f"{self.client.base_url}: the server answered no completion. Fix: check the "
-                                    "server's log and the model name (--model-name).")
-                choices += sorted(got, key=lambda c: c.index)
-            texts = []
-            for completion in choices:
-                text = completion.text
-                stop = getattr(completion, "stop_reason", None)  # vLLM names the stop string it hit
-                if isinstance(stop, str) and stop in STOP_STRINGS and not text.endswith(stop):
-                    text += stop
-                texts.append(truncate_at_conclude(text))
-            out.append(texts)
-        return out
+        """`s.requests_in_flight` prompts at a time, each from its own thread, so that a server that batches
+        (`vllm serve`, `transformers serve --continuous-batching`) has them to batch; answers keep the prompts' order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tqdm import tqdm
+        with ThreadPoolExecutor(max_workers=max(1, s.requests_in_flight)) as pool:
+            answers = pool.map(lambda prompt: self._samples(prompt, n, s), prompts)
+            return list(tqdm(answers, total=len(prompts), desc="sampling", unit="problem", disable=not progress))
+
+
+@contextmanager
+def transformers_serve(model_dir: str | Path, *options: str, wait_s: float = 300):
+    """transformers' own OpenAI-compatible server (`transformers serve MODEL_DIR OPTIONS`) on a free local port, for
+    the `openai` backend; yields its base URL and stops the server on exit. The server's output is kept aside: its
+    last line is the error when the server does not start."""
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    import urllib.request
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen([sys.executable, "-m", "transformers.cli.transformers", "serve", str(Path(model_dir).resolve()),
+                               "--host", "127.0.0.1", "--port", str(port), *options], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    tail = log.read().decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+                    raise DataError(f"`transformers serve {model_dir}` did not start ({tail[0][:300]}). Fix: "
+                                    "`pip install fastapi uvicorn` (transformers[serving]) and check the model folder.")
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
 
 
 def make_sampler(model_dir: str | Path | None, s: SampleSettings) -> Sampler:

@@ -11,12 +11,15 @@ from sokrates.training import SFTSettings, run_sft
 TINY = TinyModelConfig(hidden_size=32, layers=2, heads=2, intermediate_size=64, tokenizer_corpus=200, vocab_size=400)
 
 
-def test_packed_rows_give_each_example_the_logits_it_gets_alone(tmp_path):
-    """Packing relies on transformers building a block-diagonal mask from position_ids under SDPA when no
-    cache is in use (TRL trains with use_cache=False): two examples in one row must get the logits each gets alone."""
+@pytest.mark.parametrize("attention", ["sdpa", "flex_attention"])
+def test_packed_rows_give_each_example_the_logits_it_gets_alone(tmp_path, attention):
+    """Packing relies on transformers building a block-diagonal mask from position_ids (a document mask under
+    FlexAttention) when no cache is in use (TRL trains with use_cache=False): two examples in one row must get the
+    logits each gets alone."""
     model_dir = init_tiny_model(tmp_path / "m", TINY)
     tok = load_tokenizer(model_dir)
-    model = load_model(model_dir, "cpu").eval()
+    model = load_model(model_dir, "cpu", attn_implementation=attention).eval()
+    assert model.config._attn_implementation == attention
     a, b = (tok(p.prompt(), add_special_tokens=False)["input_ids"] for p in generate(GeneratorConfig(n=2, seed=1)))
     with torch.no_grad():
         alone = [model(input_ids=torch.tensor([ids]), use_cache=False).logits[0] for ids in (a, b)]
