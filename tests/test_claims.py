@@ -639,3 +639,25 @@ def test_trainer_eval_folders_and_a_paragraph_that_counts_rounds(tmp_path):
     assert all(status[t] == "verified" for t in ("64.0%", "35.2%", "59.8%", "79.7%", "23.1%", "43.7%", "64.1%",
                                                  "72.2%")), report["rules"]
     assert dict(_check(tmp_path, root, text.replace("to 79.7%", "to 78.7%"))[0])["78.7%"] == "mismatch"
+
+
+def test_a_run_export_with_one_row_per_seed_and_a_table_of_means(tmp_path):
+    """An experiment tracker's export: one CSV row per run (`sokrates-sft-seed0`, ...), or rows told apart only by a
+    `seed` column. The seeds' mean and std of each metric are what a table of "mean ± std over 3 seeds" and a
+    sentence that names no seed mean ("over 3 seeds" is a count, not a bound); a sentence naming seed 0 takes that
+    run. "19.0 and 7.7 points" shares its unit. A wrong mean is a mismatch, not "ambiguous" among the seeds."""
+    runs = {"sft": [(0.643, 0.289), (0.646, 0.281), (0.656, 0.288)], "dpo-iter1": [(0.69, 0.71), (0.707, 0.69), (0.706, 0.695)]}
+    text = ("| | Acc. | Step val. |\n|---|---|---|\n| SFT | 64.8 ± 0.7 | 28.6 ± 0.4 |\n| + DPO (iter. 1) | 70.1 ± 1.0 | 69.8 ± 1.0 |\n\n"
+            "Table 1: Accuracy and step validity (%, mean ± std over 3 seeds).\n\n"
+            "Averaged over seeds, step validity climbs from 28.6% to 69.8% in one iteration (+41.2 points). Seed 0 "
+            "alone goes from 28.9% after SFT to 71.0% after the first iteration.\n")
+    for layout, header, row in (("named", "Name,State,eval/accuracy,eval/step_validity",
+                                 lambda stage, k, acc, sv: f"sokrates-{stage}-seed{k},finished,{acc},{sv}"),
+                                ("column", "stage,seed,eval/accuracy,eval/step_validity",
+                                 lambda stage, k, acc, sv: f"{stage},{k},{acc},{sv}")):
+        root = tmp_path / layout
+        root.mkdir()
+        (root / "runs.csv").write_text("\n".join([header] + [row(stage, k, acc, sv) for stage, seeds in runs.items()
+                                                             for k, (acc, sv) in enumerate(seeds)]) + "\n")
+        planted = _all_verified_then_planted(tmp_path, root, text, 14, "| 28.6 ±", "| 26.8 ±")
+        assert planted["26.8"] == "mismatch" and planted["28.6%"] == "verified"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .extraction import Claim
-from .index import Entry, MetricsIndex
+from .index import SEED, Entry, MetricsIndex
 from .names import CONFIG, GENERIC, METRICS, RATES, is_stage, positioned, words
 
 CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|yet|and|against|versus|compared|as|since|because|which|so|with|leaving|giving)\b|\sagainst\s|\s(?:while|whereas|but)\s|\bvs\.?\s")
@@ -303,6 +303,10 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         claim.rule = f"no source for {stage or ''} {metric}".replace("  ", " ")
         return []
     everything = set().union(*seen["tiers"])
+    runs = [e for e in pool if SEED.search(e.where)]
+    if any("seed*" in e.where for e in pool) and not any(re.fullmatch(r"seed\d+", w) for w in everything):
+        claim.extra["seed_runs"] = runs  # no seed named: the seeds' mean and std are meant, not one seed's run
+        pool = [e for e in pool if e not in runs]
     if "hops" not in everything:  # per-hop breakdowns only when the claim speaks of hops
         pool = [e for e in pool if "hops" not in e.names] or pool
     chain = claim.extra.get("chain")  # a chain is read by its order over every stage's entry (verdicts), not its words

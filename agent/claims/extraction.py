@@ -52,6 +52,7 @@ HARDWARE = re.compile(r"\s?(?:GB|GiB|MB|MiB|TB|GHz|W)\b|-?\s?param(?:eter)?s?\b"
 DURATION = re.compile(r"\s?(?:s|sec|secs|seconds|min|mins|minutes|ms|h|hours)\b")  # "done in 9.9 s": a log's timing
 APPROX = re.compile(r"(?:~|≈|∼|\babout|\baround|\bapproximately|\broughly|\bnearly|\balmost|\bclose to|\bsome)\s*$", re.I)
 SPAN_OVER = re.compile(r"\b(?:averaged|average|mean|taken|computed|measured|pooled|aggregated)\s+over\s*$", re.I)  # not "more than"
+REPEATS = re.compile(r"\s+(?:random\s+|independent\s+|training\s+)?(?:seeds?|runs?|trials?|repeats?|repetitions?)\b", re.I)  # "std over 3 seeds"
 LOWER = re.compile(r"(?:\bover|\bmore than|\babove|\bat least|\bexceed(?:s|ing)?|>=?|≥)\s*$", re.I)
 UPPER = re.compile(r"(?:\bunder|\bless than|\bbelow|\bat most|<=?|≤)\s*$", re.I)
 RELATIVE = re.compile(r"\brelative\s+(?:gain|improvement|increase|decrease|drop|change|reduction)\b[^.;%]{0,50}$", re.I)
@@ -59,6 +60,8 @@ RELATIVE = re.compile(r"\brelative\s+(?:gain|improvement|increase|decrease|drop|
 REQUIREMENT = re.compile(r"\b(?:needs?|needed|requires?|required|minimum(?:\s+of)?|threshold(?:\s+of)?)\s*"
                          r"(?:>=?|≥|at\s+least|of)?\s*$", re.I)
 COMPARED = re.compile(r"\s+(?:more|fewer)\b(?:\s+\w+)?\s+than\b", re.I)  # "10 more than SFT": a difference of counts
+# "19.0 and 7.7 points": the unit written once after the second number is the first's too
+SHARED_POINTS = re.compile(r"\s*(?:,|and|or|to|–)\s*[+]?\d[\d,]*(?:\.\d+)?\s*(?:percentage\s+)?(?:points?|pp)\b", re.I)
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 INTERVAL = re.compile(rf"\[\s*({_NUM})\s*%?\s*,\s*({_NUM})\s*%?\s*\]|(?:CI|interval)\s*[:=]?\s*\(?\s*({_NUM})\s*%?\s*[–-]\s*({_NUM})",
@@ -106,7 +109,8 @@ def numbers(text: str) -> list[Claim]:
             continue  # an enumeration or a label: "(1)", "sample check (2)", "(12) the next item"; not "wrong indices (25)."
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         kind = ("percent" if suffix == "%" else "ratio" if suffix in ("×", "x", "fold", "-fold") else
-                "difference" if suffix.endswith(("point", "points", "pp")) or COMPARED.match(masked[end:]) else "number")
+                "difference" if suffix.endswith(("point", "points", "pp")) or COMPARED.match(masked[end:])
+                or not suffix and SHARED_POINTS.match(masked[end:]) else "number")
         if exp:
             value, decimals = value * 10 ** int(exp.replace("−", "-")), decimals - int(exp.replace("−", "-"))
         if suffix in ("K", "M"):  # 1.5K means 1,500 to the nearest 100
@@ -130,7 +134,8 @@ def numbers(text: str) -> list[Claim]:
         if COMPARED.match(masked[end:]):
             claim.extra["loose_pair"] = True  # what it is "more than" is often a number the text does not write
         claim.approx = bool(APPROX.search(before))
-        claim.bound = ">" if LOWER.search(before) and not SPAN_OVER.search(before) else \
+        claim.bound = ">" if LOWER.search(before) and not SPAN_OVER.search(before) and not (
+            re.search(r"\bover\s*$", before, re.I) and REPEATS.match(masked[end:])) else \
             "<" if UPPER.search(before) else ""
         out.append(claim)
     return out

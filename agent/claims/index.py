@@ -3,8 +3,9 @@
 JSON and YAML of any nesting, JSON Lines (`#` comment lines skipped), CSV (a header row; the text cells of a row
 name its numbers). A number's names are the canonical words (names.words) of its folders, file name, keys, the
 text fields that label its record ("stage": "sft", "method": "sokrates") and, in a CSV, its row's text cells and
-its column header. Files that cannot be read are skipped and listed, never fatal. Per-seed files (a `seedN`
-folder or file name) also give the mean and standard deviation of each key across seeds."""
+its column header. Files that cannot be read are skipped and listed, never fatal. Per-seed results (a `seedN`
+folder, file name, row or key, or a CSV's `seed` column) also give the mean and standard deviation of each key
+across seeds."""
 from __future__ import annotations
 
 import csv
@@ -94,7 +95,11 @@ def _csv_items(path: Path):
     if not rows:
         return
     header = rows[0]
-    texts = [[c.strip() for c in row if c.strip() and not _number(c)] for row in rows[1:]]
+    texts = [[c.strip() for c in row if c.strip() and _number(c) is None] for row in rows[1:]]
+    seed = next((i for i, h in enumerate(header) if h.strip().lower() == "seed"), None)
+    if seed is not None:  # rows told apart by their seed alone name it, so that the seeds' mean can be taken
+        texts = [t + [f"seed{int(_number(row[seed]))}"] if seed < len(row) and _number(row[seed]) is not None
+                 and not any(SEED.search(c) for c in t) else t for row, t in zip(rows[1:], texts)]
     firsts = Counter(t[0] for t in texts if t)
     for i, (row, text) in enumerate(zip(rows[1:], texts)):
         # a row is named by its first text cell, or by all of them where that one repeats (method x dataset rows)
@@ -173,11 +178,11 @@ class MetricsIndex:
                                       "config" if provenance else kind))
 
     def _seed_statistics(self) -> None:
-        """Mean and std of each key over the seed files, and the number of seeds."""
+        """Mean and std of each key over the seeds (files, or rows and keys, named seedN), and the number of seeds."""
         groups: dict[tuple, list] = {}
         for e in self.entries:
-            if SEED.search(e.file):
-                groups.setdefault((SEED.sub("seed*", e.file), e.key), []).append(e)
+            if (SEED.search(e.file) or SEED.search(e.key)) and e.leaf != "seed":
+                groups.setdefault((SEED.sub("seed*", e.file), SEED.sub("seed*", e.key)), []).append(e)
         for (pattern, key), group in groups.items():
             if len(group) < 2:
                 continue

@@ -67,6 +67,10 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     if claim.status == "mismatch" and unexplained:
         claim.status = "unsupported"
         claim.rule += f"; its context also names {sorted(unexplained)}, which the source does not: not called a mismatch"
+    run = next((e for e in claim.extra.get("seed_runs", ()) if matches(claim.value, e.value, claim.decimals, claim.kind)), None)
+    if claim.status == "mismatch" and run:
+        claim.status = "unsupported"
+        claim.rule += f"; it is one seed's value ({run.where}), not the seeds' mean: not called a mismatch"
     if claim.status == "mismatch":
         _other_metric_fits(claim, index, siblings, seen["metric"])
     return claim
