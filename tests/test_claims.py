@@ -661,3 +661,25 @@ def test_a_run_export_with_one_row_per_seed_and_a_table_of_means(tmp_path):
                                                              for k, (acc, sv) in enumerate(seeds)]) + "\n")
         planted = _all_verified_then_planted(tmp_path, root, text, 14, "| 28.6 ±", "| 26.8 ±")
         assert planted["26.8"] == "mismatch" and planted["28.6%"] == "verified"
+
+
+def test_siunitx_percentages_an_error_rate_and_counts_named_by_the_words_after_them(tmp_path):
+    """`\\SI{41.1}{\\percent}` is a percentage; "the error rate of individual steps" is 1 − step validity; "from 3,412
+    in the first iteration to 702 in the third": the stage named right after each number is its own (the pair's
+    reading had made 702 a mismatch against iteration 1); "X reaches ... but only 41.1% step validity": the method
+    named in the sentence's other clause picks its row among the DPO entries. Wrong numbers are not verified."""
+    root = tmp_path / "results"
+    root.mkdir()
+    (root / "summary.json").write_text(json.dumps({"results": {
+        "sft": {"accuracy": 0.6842, "step_validity": 0.3117},
+        "dpo": [{"iteration": 1, "accuracy": 0.7225, "step_validity": 0.7433, "pairs": 3412},
+                {"iteration": 2, "accuracy": 0.7467, "step_validity": 0.905, "pairs": 1877},
+                {"iteration": 3, "accuracy": 0.7583, "step_validity": 0.9617, "pairs": 702}]},
+        "baselines": {"outcome_reward_dpo": {"accuracy": 0.7392, "step_validity": 0.4108}}}))
+    text = ("\\section{Results}\nOutcome-reward DPO reaches a similar accuracy but only \\SI{41.1}{\\percent} step "
+            "validity. After SFT, the error rate of individual steps is 68.8\\%. The number of preference pairs shrinks "
+            "from 3{,}412 in the first iteration to 702 in the third.\n")
+    planted = _all_verified_then_planted(tmp_path, root, text, 4, "\\SI{41.1}", "\\SI{44.1}", suffix=".tex")
+    assert planted["44.1%"] != "verified"
+    planted = dict(_check(tmp_path, root, text.replace("68.8\\%", "69.8\\%").replace("to 702", "to 720"), ".tex")[0])
+    assert planted["69.8%"] != "verified" and planted["720"] == "mismatch" and planted["3,412"] == "verified"

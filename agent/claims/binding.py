@@ -135,14 +135,18 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     paired = _from_to(claim, siblings, stages, sentence)
     if paired == UNRESOLVED and ids:
         paired = _from_to(claim, siblings, ids, sentence)
-    own = _stage_after(claim, siblings, stages, b) or _nearest([h for h in stages if a <= h[0] < b], pos)
+    named_after = _stage_after(claim, siblings, stages, b)
+    own = named_after or _nearest([h for h in stages if a <= h[0] < b], pos)
     subject = index_names is not None and any(w in index_names and w not in GENERIC and w != metric and
                                               not is_stage(w) and w not in METRICS | CONFIG for _, w in in_clause)
     if re.search(r"\b(?:at|by|in) the end\b|\bfinal(?:ly)? (?:model|stage|iteration|round)\b", sentence[a:b], re.I) \
             and not own and not paired:
         claim.extra["span_end"] = 1  # "to 73.5% at the end": the last stage of what it names
     unstaged = claim.extra.get("after_sft") or claim.extra.get("chain") or "span_end" in claim.extra
-    stage = paired if paired and is_stage(paired) else None if unstaged else own
+    # "from 3,412 in the first iteration to 702 in the third": a stage named right after the number is its own, before
+    # any reading of the pair
+    stage = named_after if named_after and paired != UNRESOLVED else paired if paired and is_stage(paired) else \
+        None if unstaged else own
     tight = tight and paired != UNRESOLVED
     if not paired and any(w == "span" for _, w in in_clause):
         tight = False  # "552 and 572 pairs in the two iterations": a span names no one stage for a number
@@ -310,6 +314,7 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if "hops" not in everything:  # per-hop breakdowns only when the claim speaks of hops
         pool = [e for e in pool if "hops" not in e.names] or pool
     chain = claim.extra.get("chain")  # a chain is read by its order over every stage's entry (verdicts), not its words
+    settled = False
     for i, tier in enumerate(seen["tiers"]):
         group = {w for w in tier if w not in GENERIC and w != metric and w != stage and not (chain and is_stage(w))}
         def score(e, near=i < 2):  # the nearest words name the key first, then its folders and file
@@ -320,12 +325,16 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
             claim.extra["named_key"] = bool(best[0])  # the nearest words name the entry's own key or record
         if i == 1:  # then the key that the nearest words explain best ("1,594 pairs": `pairs`, not `problems_with_pairs`)
             known = tier | seen["tiers"][0] | STRUCTURE | GENERIC | {metric, stage}
-        if i == 1 and min(len(_unexplained(e.key_names, known)) for e in pool) == 0 or i == 2:
+        if i == 1 and min(len(_unexplained(e.key_names, known)) for e in pool) == 0 or i == 2 and best or \
+                i == 3 and not settled:
             # a key the nearest words explain whole (list positions aside) wins at once; else the key path they
-            # explain best, once the clause's words had their say; a log's row ("[3].learning_rate") counts its position
+            # explain best, once the clause's words had their say (the sentence's, where the clause names none of
+            # the entries: "X reaches ... but only 41.1% step validity"); a log's row ("[3].learning_rate") counts
+            # its position
             unexplained = lambda e: len((e.key_names if i == 1 else set(words(e.key))) - known)  # noqa: E731
             fewest = min(map(unexplained, pool))
             pool = [e for e in pool if unexplained(e) == fewest]
+            settled = i >= 2
     sample_words = {"samples", "sampled", "sampling", "check"} & everything
     rank = (lambda e: -1 if e.kind == "check" else KIND_RANK[e.kind]) if sample_words else \
         (lambda e: KIND_RANK[e.kind])  # "sampled": the sample check's figures before the greedy evaluation's

@@ -267,7 +267,9 @@ def latex_to_text(s: str) -> str:
     """LaTeX markup to the plain text a reader sees (numbers, ×, ±, % kept; commands dropped)."""
     s = re.sub(r"(?<!\\)%.*", "", s)
     s = re.sub(r"\\(?:cite[tp]?|ref|eqref|autoref|cref|Cref|label|url|footnote)\*?(?:\[[^\]]*\])?\{[^}]*\}", " ", s)
-    s = re.sub(r"\\(?:num|SI)\{([^}]*)\}(?:\{[^}]*\})?", r"\1", s)
+    s = re.sub(r"\\(?:SI|qty)\{([^}]*)\}\{\\percent\}", r"\1%", s)  # siunitx: \SI{41.1}{\percent} is 41.1%
+    s = re.sub(r"\\(?:SI|qty)\{([^}]*)\}\{([^}]*)\}", lambda m: f"{m.group(1)} {m.group(2).replace(chr(92), ' ')}", s)
+    s = re.sub(r"\\num\{([^}]*)\}", r"\1", s)
     s = re.sub(r"\\times\s*10\^\{?([-+−]?\d+)\}?", r"e\1", s)
     s = re.sub(r"\s*\\times\b|\s*\\texttimes\b", "×", s)
     s = re.sub(r"\\[ @/]", " ", s)  # control space, \@, italic correction

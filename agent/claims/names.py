@@ -16,7 +16,9 @@ PHRASES = [
     (r"\b(?:after\s+)?(one|two|three|four|five)\s+(?:dpo\s+)?(?:iterations|rounds)(?:\s+of\s+dpo)?\b",
      lambda m: f" sft iter{ORDINALS[m.group(1)]} span "),  # `span`: two endpoints, not one stage (binding)
     # "the first round gave 552 pairs, the second 572": an ordinal after a comma or semicolon, where the sentence counts rounds
-    (r"(?:(?<=[,;])|(?<=\band))\s*the\s+(first|second|third|fourth|fifth)\b(?!\s+(?:dpo\s+)?(?:iteration|round))",
+    # (also right after a number: "... to 702 in the third", "... 3.81 after the third")
+    (r"(?:(?<=[,;])|(?<=\band)|(?<=[\d%] in)|(?<=[\d%] after))\s*the\s+(first|second|third|fourth|fifth)\b"
+     r"(?!\s+(?:dpo\s+)?(?:iteration|round))",
      lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
                                                            r"(?:iteration|round)", m.string) else m.group(0)),
     (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
@@ -27,6 +29,11 @@ PHRASES = [
     (r"\b(\d+)\s*(?:dpo\s+)?(?:iters?\b\.?|iteration\b|round\b)", r" iter\1 "),  # a row "SFT + DPO (1 iter.)", "1 round"
     (r"(?:\bdpo[\s_+-]*)?\b(?:iter(?:ation)?s?|round|it)\.?[\s_#-]*(\d+)(?:\s+of\s+dpo)?\b", r" iter\1 "),
     (r"\bdpo[\s_-]*(\d+)\b", r" iter\1 "),
+    # the share of steps (traces) that are not valid: the complement of the validity (verdicts compare 1 − it)
+    (r"(?<!first )\b(?:(?:step[\s_-]*)?error[\s_-]*rate\s+of\s+(?:(?:individual|the|proof|all)\s+)?steps|"
+     r"step[\s_-]*error[\s_-]*rate|invalid[\s_-]*steps?(?:\s+rate)?|steps?\s+(?:are|is|were|was)\s+invalid)\b",
+     " step_validity complement "),
+    (r"\b(?:invalid[\s_-]*traces?|traces?\s+(?:are|is|were|was)\s+invalid)\b", " trace_validity complement "),
     (r"\blocal[\s_-]*(?:step[\s_-]*)?valid(?:ity)?\b", " local_validity "),  # before step validity, which it contains
     (r"\bstep[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid steps?\b", " step_validity "),
     (r"\btrace[\s_-]*val(?:id(?:ity)?)?\b\.?|\bvalid traces?\b", " trace_validity "),

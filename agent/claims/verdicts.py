@@ -5,6 +5,7 @@ values: unsupported naming them, or mismatch when none agrees; never verified by
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from sokrates.metrics import wilson
@@ -52,10 +53,14 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     cands = candidates(claim, index, seen)
     if not cands:
         return claim
+    complement = "complement" in seen["tiers"][0 if claim.table else 2] and seen["metric"] in ("step_validity", "trace_validity")
+    if complement:  # "the error rate of steps falls to 3.8%": the share not valid, 1 − the validity
+        cands = [replace(e, value=(100.0 if e.value > 1 else 1.0) - e.value) for e in cands]
     listed = _listed_stage(claim, siblings, cands) if not claim.table and len({e.value for e in cands}) > 1 else None
     if listed:
         cands, claim.extra["stage_guess"] = [listed], True  # a reading of the list's order: never a mismatch
-    compare(claim, cands, index, "table row and column" if claim.table else "sentence")
+    compare(claim, cands, index, ("table row and column" if claim.table else "sentence") +
+            (f"; the share not valid, 1 − {seen['metric']}" if complement else ""))
     guess = claim.extra.get("stage_guess") and not (claim.table and claim.extra.get("named_key"))
     if claim.status == "mismatch" and (not seen["tight"] or guess):
         claim.status = "unsupported"
