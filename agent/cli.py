@@ -164,7 +164,7 @@ def draft(workspace: Path = WORKSPACE, run_id: Optional[str] = typer.Option(None
 
 
 @app.command("check-paper")
-def check_paper(paths: list[Path] = typer.Argument(..., help="Markdown (.md) or LaTeX (.tex) drafts."),
+def check_paper(paths: list[Path] = typer.Argument(..., help="Markdown (.md) or LaTeX (.tex) drafts, or folders of them."),
                 metrics: Path = typer.Option(..., "--metrics", help="Folder of metrics files (e.g. the workspace's runs/)."),
                 as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
                 fmt: str = typer.Option("text", "--format", help="text (one line per claim) or markdown (a table per "
@@ -173,7 +173,8 @@ def check_paper(paths: list[Path] = typer.Argument(..., help="Markdown (.md) or 
                 abstract_limit: int = typer.Option(1000, help="Character limit of the TL;DR / abstract (with --submission)."),
                 bib: Optional[Path] = typer.Option(None, help="Bibliography file for the year/arXiv check.")):
     """Verify every quantitative claim against the metrics files. Exit 0 all verified, 1 otherwise, 2 bad input."""
-    from .claims import check_paths, format_report
+    from .claims import check_paths, draft_files, format_report
+    paths = draft_files(paths)
     report = check_paths(paths, metrics)
     for bad in report["unreadable"]:
         typer.echo(f"warning: skipped unreadable metrics file {bad}", err=True)

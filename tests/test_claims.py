@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from agent.claims import check_paths
+from sokrates.io import DataError
 from sokrates.metrics import rate
 from tests.conftest import agent
 
@@ -163,6 +164,25 @@ def test_cli_json_shape_and_exit_codes(tmp_path, metrics):
     assert broken.returncode == 0 and "broken.json" in broken.stderr and "UNREADABLE broken.json" in broken.stdout
     md = agent(tmp_path, "check-paper", str(good), str(bad), "--metrics", str(metrics), "--format", "markdown")
     assert "## " + str(good) in md.stdout and "## " + str(bad) in md.stdout and "| 80.0% | mismatch |" in md.stdout
+
+def test_a_folder_of_sources_is_checked_whole_and_a_rendered_document_is_refused(tmp_path, metrics):
+    """A LaTeX project: the folder's .md and .tex files (its sections too), hidden folders skipped; a PDF is named as
+    such with the fix, not read as a draft with no claims."""
+    paper = tmp_path / "paper"
+    (paper / "sections").mkdir(parents=True)
+    (paper / "main.tex").write_text("\\input{sections/results}\n")
+    (paper / "sections" / "results.tex").write_text("SFT accuracy is 74.3\\%.\n")
+    (paper / ".git").mkdir()
+    (paper / ".git" / "notes.md").write_text("SFT accuracy is 80.0%.\n")
+    report = check_paths([paper], metrics, tmp_path / "state.json")
+    assert [(Path(c["file"]).name, c["text"], c["status"]) for c in report["claims"]] == [("results.tex", "74.3%", "verified")]
+    (tmp_path / "paper.pdf").write_text("%PDF-1.7")
+    refused = agent(tmp_path, "check-paper", str(tmp_path / "paper.pdf"), "--metrics", str(metrics))
+    assert refused.returncode == 2 and "a rendered PDF document, not a draft's source. Fix:" in refused.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError, match="a folder with no .md or .tex draft"):
+        check_paths([empty], metrics, tmp_path / "state.json")
 
 
 def test_submission_checks(tmp_path, metrics):

@@ -17,14 +17,38 @@ from .verdicts import judge
 STATUSES = ("verified", "mismatch", "unsupported")
 
 
+NOT_SOURCES = (".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm")
+
+
+def draft_files(paths: list[Path]) -> list[Path]:
+    """The drafts to check: files as given, a folder's .md and .tex files (a LaTeX project's sections too, hidden
+    folders skipped). A missing path, an empty folder or a rendered document (PDF, Word) is a one-line error."""
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".md", ".tex")
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise DataError(f"{path}: a folder with no .md or .tex draft in it. Fix: pass the draft's file, or "
+                                "the folder of its Markdown or LaTeX source.")
+            files += found
+        elif not path.is_file():
+            raise DataError(f"{path}: draft not found. Fix: check the path.")
+        elif path.suffix.lower() in NOT_SOURCES:
+            raise DataError(f"{path}: a rendered {path.suffix.lstrip('.').upper()} document, not a draft's source. "
+                            "Fix: pass the Markdown or LaTeX source (export a Word document as Markdown).")
+        else:
+            files.append(path)
+    return files
+
+
 def check_paths(paths: list[Path], metrics_dir: Path, state_file: Path | None = None) -> dict:
-    """Check every draft; returns {"claims", "summary", "rules", "stale", "unreadable", "notes"}. A metrics file
-    that cannot be read is skipped and listed; only a missing or unreadable draft is an error."""
+    """Check every draft (files, or folders of them: draft_files); returns {"claims", "summary", "rules", "stale",
+    "unreadable", "notes"}. A metrics file that cannot be read is skipped and listed; only a missing or unreadable
+    draft is an error."""
     index = MetricsIndex.load(metrics_dir)
     claims: list[Claim] = []
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise DataError(f"{path}: draft not found. Fix: check the path.")
+    for path in draft_files(paths):
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
