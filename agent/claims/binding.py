@@ -83,10 +83,14 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     if claim.table:
         cols = [w for c in claim.table["columns"] for w in words(c)]
         row = words(claim.table["row"])
-        metric = _first(cols + row, METRICS, CONFIG, COUNT_NOUNS)
+        # a setting with its value ("lr = 5e-6", a sweep grid's column) names the run, not the quantity
+        valued = {w.split("=")[0] for w in cols + row if "=" in w}
+        metric = _first([w for w in cols + row if w not in valued], METRICS, CONFIG, COUNT_NOUNS)
         stage = next((w for w in reversed(row) if is_stage(w)), None) or next((w for w in cols if is_stage(w)), None)
         # a caption's or heading's own number ("Table 1.", "## 4. Results") says nothing about the entry
         background = [w for w in words(claim.table["caption"]) + words(claim.heading) if not w.isdigit()]
+        named = {w for w in words(claim.table["caption"]) if w in METRICS}
+        metric = metric or (named.pop() if len(named) == 1 else None)  # "Table 3: Step validity (%) after ..."
         soft = stage is None
         stage = stage or next((w for w in background if is_stage(w)), None)
         return {"metric": metric, "stage": stage, "tiers": [set(row + cols), set(background)], "tight": True,
@@ -157,8 +161,15 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     if stage is None and guess:
         stage = next((w for w in reversed(words(claim.heading)) if is_stage(w)), None)
         soft = stage is not None
-    tiers = [set(after), {w for _, w in segment}, {w for _, w in in_clause}, {w for _, w in hits},
-             {w for w in words(claim.heading) if not w.isdigit()}]
+    nearest: dict = {}  # "(β = 0.1, lr = 5e-6) reaches 81.3% ..., above our default (β = 0.1, lr = 1e-6)": each
+    for p, w in (h for h in hits if "=" in h[1]):  # setting's value named nearest the number is its run's
+        name = w.split("=")[0]
+        if name not in nearest or abs(p - pos) < abs(nearest[name][0] - pos):
+            nearest[name] = (p, w)
+    far = {w for _, w in hits if "=" in w} - {w for _, w in nearest.values()}
+    tiers = [{w for w in tier if w not in far} for tier in (
+        set(after), {w for _, w in segment}, {w for _, w in in_clause}, {w for _, w in hits},
+        {w for w in words(claim.heading) if not w.isdigit()})]
     if paired and paired != UNRESOLVED and not is_stage(paired):
         tiers[0] = tiers[1] = (tiers[1] - {w for _, w in ids}) | {paired}
     return {"metric": metric, "stage": stage, "tiers": tiers, "tight": tight, "soft": soft}
@@ -347,4 +358,7 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     if claim.extra.get("stage_guess") and "span_end" not in claim.extra and all(
             not stages_of(e) and near & e.key_names for e in pool):
         claim.extra["stage_guess"] = False  # "Dropping the verifier hurts: ... 47.5%": the words before it name the entry
+    valued = {w for tier in seen["tiers"][:3] for w in tier if "=" in w}
+    if valued and all(valued <= e.names for e in pool):
+        claim.extra["stage_guess"] = False  # the run its settings name ("β = 0.1, lr = 5e-6", a sweep grid's cell)
     return pool

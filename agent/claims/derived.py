@@ -32,7 +32,7 @@ def delta(claim: Claim) -> Claim:
 def derived(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     """Ratios (44×) and differences (+4.1 points) of the two values the sentence names: its own two numbers when it
     writes them, else two stages or two named sources of one metric."""
-    pair = _written_pair(claim, siblings)
+    pair = _written_pair(claim, siblings, index)
     how = "the sentence's two numbers"
     if pair is None:
         pair, how = _named_pair(claim, index), "two sources named in its clause"
@@ -91,9 +91,10 @@ def _other_pair(claim: Claim, siblings: list[Claim], index: MetricsIndex):
     return None
 
 
-def _written_pair(claim: Claim, siblings: list[Claim]):
+def _written_pair(claim: Claim, siblings: list[Claim], index: MetricsIndex | None = None):
     """The two numbers a ratio or difference compares: the two in its own clause ("610 problems per hour, 3.6x
-    slower than vLLM" pairs 610 with vLLM's number in the sentence), else the two nearest before it."""
+    slower than vLLM" pairs 610 with vLLM's number in the sentence; "81.3% ..., 7.9 points above our default (β = 0.1,
+    lr = 1e-6)" with that run's number), else the two nearest before it."""
     values = [c for c in siblings if c is not claim and c.role == "value" and c.kind in ("number", "percent", "fraction")]
     if len(values) < 2:
         return None
@@ -103,7 +104,7 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
         r"%?\s*(?:vs\.?|versus|against|→|->|to|and|/)\s*", claim.sentence[following[0].pos + len(following[0].text):following[1].pos])
     if joined and "(" in gap and not re.search(r"\)|;|\b(?:while|whereas|but|and)\b", gap):
         return [_value_and_source(c) for c in following]  # "by 57.5 points (98.7 vs. 41.2)", "over SFT (28.4% → 90.3%)"
-    than = re.search(r"\b(?:than|over|vs\.?|versus|against)\s+([\w-]+(?:\s+[\w-]+)?)", claim.sentence[claim.pos:])
+    than = re.search(r"\b(?:than|over|vs\.?|versus|against|above|below)\s+([\w-]+(?:\s+[\w-]+)?)", claim.sentence[claim.pos:])
     if than:
         near = [c for c in values if abs(c.pos - claim.pos) < 60 and c.pos < claim.pos][-1:]
         named = set(words(than.group(1))) - {"the", "a", "one"}
@@ -112,6 +113,13 @@ def _written_pair(claim: Claim, siblings: list[Claim]):
             chosen = [near[0], other[0]]
             claim.extra["explicit_pair"] = True  # "X, 3.6x slower than vLLM": no other pair may stand in
             return [_value_and_source(c) for c in chosen]
+        entry = near[0].extra.get("entry") if near else None
+        settings = {w for w in words(re.split(r"[;]", claim.sentence[claim.pos + than.start():])[0]) if "=" in w}
+        runs = [e for e in index.entries if e.leaf == entry.leaf and settings <= e.names and e is not entry] \
+            if entry is not None and settings and index is not None else []
+        if len({e.value for e in runs}) == 1:  # "... above our default (β = 0.1, lr = 1e-6)": that run's number
+            claim.extra["explicit_pair"] = True
+            return [(display(e.value, near[0]), e.where) for e in (entry, runs[0])]  # the files' values, as written
     if joined and re.fullmatch(r"\s*(?:percentage\s+)?(?:points?|pp|%)?\s*,?\s*from\s+", gap):
         claim.extra["explicit_pair"] = True
         return [_value_and_source(c) for c in following]  # "by 3.3 points, from 72.3% to 75.7%"

@@ -192,6 +192,20 @@ def leading_labels(texts: list[str]) -> int:
     return k
 
 
+def grid_settings(corner: str) -> tuple[str, str]:
+    """A sweep grid's corner cell ("β \\ lr", "β / lr"): the setting its row labels hold and the one its column
+    headers hold ("" where it names none)."""
+    from .names import CONFIG, words
+    parts = [p.strip() for p in re.split(r"\\\\|\\|/|×", corner) if p.strip()]
+    found = [p for p in parts if any(w in CONFIG for w in words(p))]
+    return (found[0] if found else "", found[1] if len(found) > 1 else "")
+
+
+def with_setting(setting: str, text: str) -> str:
+    """A grid's label "0.1" under the setting "β" reads "β = 0.1" (names.words turns it into `beta=0.1`)."""
+    return f"{setting} = {text}" if setting and re.fullmatch(r"\s*\$?[\d.]+(?:\s*e\s*[-−]?\d+)?\$?\s*", text) else text
+
+
 ABBREVIATION = re.compile(r"\b([A-Z][A-Za-z.]{0,5})\s*(?:=|:)\s*([A-Za-z][A-Za-z -]{2,40}?)\s*(?=[,;.(]|$)")
 
 
@@ -226,14 +240,16 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
     header: list[str] = []
     headers: list[str] = []  # the header with the caption's abbreviations spelled out
     row: list[tuple[str, int]] = []
-    in_head, heading, caption = False, "", ""
+    in_head, heading, caption, prev_caption, rows_of = False, "", "", False, ""
     table_rows: list[dict] = []
     for i, tok in enumerate(tokens):
         prev = tokens[i - 1].type if i else ""
         if tok.type == "thead_open":
             in_head, header, table_rows = True, [], []
         elif tok.type == "thead_close":
-            in_head, headers = False, with_abbreviations(header, caption)
+            caption = caption if prev_caption else _caption_after(tokens, i)
+            rows_of, cols_of = grid_settings(header[0] if header else "")
+            in_head, headers = False, [with_setting(cols_of, h) for h in with_abbreviations(header, caption)]
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and prev in ("th_open", "td_open"):
@@ -244,7 +260,7 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
         elif tok.type == "tr_close" and row and not in_head:
             texts = [LINK.sub(r"\1", c) for c, _ in row]
             k = leading_labels(texts)  # the leading cells name the row; other text cells add to it
-            label = " ".join(t for i, t in enumerate(texts) if i < k or not numbers(t))
+            label = " ".join(with_setting(rows_of, t) if i == 0 else t for i, t in enumerate(texts) if i < k or not numbers(t))
             cells = {}
             for col, (content, line) in enumerate(row):
                 if col >= k and numbers(texts[col]):
@@ -255,10 +271,24 @@ def extract_markdown(path: Path, text: str) -> list[Claim]:
         elif tok.type == "inline" and tok.map and prev == "heading_open":
             heading = tok.content
         elif tok.type == "inline" and tok.map:
-            if re.match(r"\s*(?:\*\*)?(?:table|tab\.)\s*\d+", tok.content, re.I):
+            prev_caption = bool(CAPTION.match(tok.content))
+            if prev_caption:
                 caption = tok.content  # "Table 2: ..." names what the next table holds
             claims += prose(tok.content, str(path), tok.map[0] + 1, heading)
+        if tok.type == "table_close":
+            prev_caption = False
     return claims
+
+
+CAPTION = re.compile(r"\s*[*_]*(?:table|tab\.)\s*\d+", re.I)
+
+
+def _caption_after(tokens, i: int) -> str:
+    """The "Table N: ..." paragraph right after the table whose header closes at token i (captions below tables);
+    "" when the next block is something else."""
+    end = next((j for j in range(i, len(tokens)) if tokens[j].type == "table_close"), len(tokens))
+    after = next((t for t in tokens[end + 1:] if t.type == "inline"), None)
+    return after.content if after is not None and CAPTION.match(after.content) else ""
 
 
 # ---------------------------------------------------------------- LaTeX
@@ -271,6 +301,7 @@ def latex_to_text(s: str) -> str:
     s = re.sub(r"\\(?:SI|qty)\{([^}]*)\}\{([^}]*)\}", lambda m: f"{m.group(1)} {m.group(2).replace(chr(92), ' ')}", s)
     s = re.sub(r"\\num\{([^}]*)\}", r"\1", s)
     s = re.sub(r"\\times\s*10\^\{?([-+−]?\d+)\}?", r"e\1", s)
+    s = re.sub(r"(?<![\d.e])10\^\{?([-+−]?\d+)\}?", r"1e\1", s)  # $10^{-6}$ alone
     s = re.sub(r"\s*\\times\b|\s*\\texttimes\b", "×", s)
     s = re.sub(r"\\[ @/]", " ", s)  # control space, \@, italic correction
     s = s.replace("\\pm", "±").replace("\\%", "%").replace("\\,", " ").replace("~", " ").replace("\\&", "&")
@@ -363,9 +394,12 @@ def _table_latex(block: str, file: str, line: int, heading: str) -> list[Claim]:
                                   caption) for c in range(width)]
     claims, group, rows = [], "", []
     raw_lines = tab.group(1).split("\n")
+    rows_of, cols_of = grid_settings(" ".join(columns[0]) if columns else "")
+    columns = [[with_setting(cols_of, h) for h in c] for c in columns]
     header = [" ".join(c) for c in columns]
     for r in body:
         texts = [latex_to_text(c).strip() for c in r]
+        texts[:1] = [with_setting(rows_of, t) for t in texts[:1]]
         k = leading_labels(texts)
         group = texts[0] or group  # an empty first cell continues a \multirow label (the dataset), not the row above
         label = " ".join([group] + [t for i, t in enumerate(texts) if t and 0 < i and (i < k or not numbers(t))])

@@ -29,6 +29,7 @@ LABEL_KEYS = {"name", "stage", "model", "method", "dataset", "split", "run", "ch
               "variant", "task", "system", "backend", "config"}
 ITERATION_KEYS = {"iteration", "iter", "round", "dpo_iteration"}
 SEED = re.compile(r"seed[_-]?\d+", re.I)
+SETTING_LEAVES = {"beta": "beta", "learning_rate": "learning_rate", "lr": "learning_rate", "temperature": "temperature"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +138,7 @@ class MetricsIndex:
                     and path.suffix.lower() in (".json", ".jsonl", ".csv", ".yaml", ".yml"):
                 index._read(path)
         index._seed_statistics()
+        index._settings_as_names()
         index.by_name = {}
         for i, e in enumerate(index.entries):
             for w in e.names:
@@ -196,6 +198,20 @@ class MetricsIndex:
                                       group[0].kind))
             self.entries.append(Entry(pattern, f"{key}.std", statistics.stdev(values), names | {"std"}, own | {"std"},
                                       group[0].kind, alt=statistics.pstdev(values)))
+
+    def _settings_as_names(self) -> None:
+        """A run's settings name its numbers: every entry of a folder that also holds `beta: 0.1`, `learning_rate:
+        5e-6` or `temperature: 0.7` (a config beside the results) is also named `beta=0.1`, ... (names.words
+        reads "β = 0.1" and a folder "beta0.1_lr5e-6" so). A folder with two values of one setting names nothing."""
+        from dataclasses import replace
+        by_folder: dict = {}
+        for e in self.entries:
+            name = SETTING_LEAVES.get(e.leaf)
+            if name:
+                by_folder.setdefault(str(Path(e.file).parent), {}).setdefault(name, set()).add(f"{name}={e.value:g}")
+        tokens = {folder: {next(iter(v)) for v in found.values() if len(v) == 1} for folder, found in by_folder.items()}
+        self.entries = [replace(e, names=e.names | tokens[folder]) if (folder := str(Path(e.file).parent)) in tokens
+                        else e for e in self.entries]
 
     def named(self, names) -> list[Entry]:
         """Entries carrying any of the names."""

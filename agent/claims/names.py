@@ -9,7 +9,20 @@ from functools import lru_cache
 # multi-word names first (applied to lower-case text, in order); each becomes one word
 ORDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "first": 1, "second": 2, "third": 3, "fourth": 4,
             "fifth": 5}
+SETTINGS = {"learning rate": "learning_rate", "learning_rate": "learning_rate", "lr": "learning_rate", "β": "beta",
+            "\\beta": "beta", "beta": "beta", "temperature": "temperature", "temp": "temperature"}
+
+
+def _setting(m: re.Match) -> str:
+    """"β = 0.1", "lr 5e-6", a folder's "beta0.1_lr5e-6": the setting's word and `name=value`, which names the runs
+    made with that value."""
+    name = SETTINGS[re.sub(r"[\s_-]+", " ", m.group(1))]
+    return f" {name} {name}={float(m.group(2).replace(' ', '').replace('−', '-')):g} "
+
+
 PHRASES = [
+    (r"(?<![a-z])(learning[\s_-]*rate|lr|β|\\beta|beta|temperature|temp)\s*(?:[=:]|\s(?:of|is|set to)\s)?\s*\$?\s*"
+     r"(\d+(?:\.\d+)?(?:\s*e\s*[-−]?\d+)?|\.\d+)(?![\d.]*\d)", _setting),
     (r"\bsft\s*\+\s*dpo\b", " dpo "),
     (r"\bsft\b|\bsupervised fine[\s-]*tun(?:ing|ed)\b", " sft "),
     # "three DPO iterations" spans SFT to iteration 3 (both named, in order); "the third iteration" is one stage
