@@ -731,3 +731,15 @@ def test_a_sweep_grid_whose_runs_are_named_by_their_settings(tmp_path):
         assert all(status != "mismatch" for _, status in claims)  # the folder layout holds no setting as a number
         planted = dict(_check(tmp_path, root, text.replace("| 65.2 |", "| 56.2 |"))[0])
         assert planted["56.2"] == "mismatch"
+
+
+def test_counts_written_beside_rates_are_the_rates_k_and_n(tmp_path, metrics):
+    """"answers 223 correctly", "1,200 of its 2,000 steps are valid", "after one round of DPO ... 1,500 valid steps":
+    a whole number bound to a rate is a count of it (its k or n), never compared with the rate itself (each was a
+    false mismatch). A wrong k of the rate's n is a mismatch; another wrong count is not verified."""
+    text = ("On the 300 test problems, the SFT model answers 223 correctly (0.74) and 1,200 of its 2,000 steps are "
+            "valid. After one round of DPO it answers 240 correctly, with 1,500 valid steps.\n")
+    claims, report = _check(tmp_path, metrics, text)
+    assert [s for _, s in claims] == ["verified"] * 7, list(zip(claims, report["rules"]))
+    planted = dict(_check(tmp_path, metrics, text.replace("1,200 of", "1,020 of").replace("240 correctly", "204 correctly"))[0])
+    assert planted["1,020"] == "mismatch" and planted["204"] != "verified"

@@ -18,6 +18,7 @@ COUNTS = frozenset({"n", "num", "count", "size", "total"})  # keys that count wh
 STRUCTURE = frozenset({"value", "summary", "eval", "runs", "json", "results", "metrics", "k", "n", "ci95", "low", "high"})
 
 
+OF_TOTAL = re.compile(r"\s+(?:out\s+)?of(?:\s+(?:the|its|their|our|all))?\s+")  # "k of (its) n"
 ARROW = re.compile(r"\s*(?:→|->)\s*")  # "21.5% → 44.8% → 65.5%"
 
 
@@ -117,6 +118,9 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     if first in asides:
         until = first[0] + 1
     after = [w for p, w in segment if pos < p < until][:4]
+    total = min((c for c in siblings if c.pos > pos), key=lambda c: c.pos, default=None)
+    if total is not None and OF_TOTAL.fullmatch(sentence[end:total.pos]):  # "1,200 of its 2,000 steps are valid"
+        after = [w for p, w in in_clause if p > total.pos + len(total.text)][:4]
     tight = True
     metric = None
     for w in after:  # "1,594 pairs", "14,346 generated problems", "28.1% MFU"; not across "and a ..."

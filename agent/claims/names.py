@@ -34,6 +34,7 @@ PHRASES = [
      r"(?!\s+(?:dpo\s+)?(?:iteration|round))",
      lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
                                                            r"(?:iteration|round)", m.string) else m.group(0)),
+    (r"\bone\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b", " iter1 "),  # "after one round of DPO"
     (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
      lambda m: f" iter{ORDINALS[m.group(1)]} "),
     (r"\bsupervised (?:model|baseline|stage|checkpoint)\b", " sft "),

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import ARROW, COUNT_NOUNS, candidates, concepts, joined_run, stages_of
+from .binding import ARROW, COUNT_NOUNS, OF_TOTAL, candidates, concepts, joined_run, stages_of
 from .derived import delta, derived
 from .extraction import Claim
 from .index import Entry, MetricsIndex
-from .names import CONFIG, GENERIC, METRICS, is_stage, words
+from .names import CONFIG, GENERIC, METRICS, RATES, is_stage, words
 from .rounding import display, matches
 
 
@@ -53,6 +53,10 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     cands = candidates(claim, index, seen)
     if not cands:
         return claim
+    counts = [x for e in cands for x in (index.sibling(e, "k"), index.sibling(e, "n")) if x is not None] \
+        if claim.kind == "number" and claim.decimals <= 0 and claim.value >= 2 and seen["metric"] in RATES else []
+    if counts:  # "answers 217 correctly", "796 valid steps": a count of the rate, its k (or its n), not the rate
+        return _count_of_rate(claim, siblings, counts, seen["metric"])
     complement = "complement" in seen["tiers"][0 if claim.table else 2] and seen["metric"] in ("step_validity", "trace_validity")
     if complement:  # "the error rate of steps falls to 3.8%": the share not valid, 1 − the validity
         cands = [replace(e, value=(100.0 if e.value > 1 else 1.0) - e.value) for e in cands]
@@ -118,6 +122,23 @@ def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim],
             return
 
 
+def _count_of_rate(claim: Claim, siblings: list[Claim], counts: list[Entry], metric: str) -> Claim:
+    """A whole number bound to a rate is a count of it: verified when it is the rate's k or n; "224 of 300" where 300
+    is the rate's n is a mismatch against its k; anything else unsupported."""
+    agree = next((x for x in counts if matches(claim.value, x.value, 0, "number")), None)
+    later = min((c for c in siblings if c.pos > claim.pos), key=lambda c: c.pos, default=None)
+    of_n = later is not None and OF_TOTAL.fullmatch(claim.sentence[claim.pos + len(claim.text):later.pos])
+    total = next((x for x in counts if of_n and x.leaf == "n" and x.value == later.value), None)
+    wrong_k = None if agree or total is None else next((x for x in counts if x.leaf == "k" and x.file == total.file
+                                                        and x.key.rsplit(".", 1)[0] == total.key.rsplit(".", 1)[0]), None)
+    shown = agree or wrong_k or counts[0]
+    claim.status = "verified" if agree else "mismatch" if wrong_k else "unsupported"
+    claim.source, claim.expected = shown.where, shown.value
+    claim.rule = f"a count of {metric}: " + ("its k or n" if agree else f"the k of {total.where} ({later.text})" if wrong_k
+                                              else f"none of its k and n agrees ({', '.join(x.where for x in counts[:4])})")
+    return claim
+
+
 def _k_of_n(claim: Claim, siblings: list[Claim], index: MetricsIndex) -> Claim | None:
     """"3,788 of 4,000 sampled answers": the k and n of one rate, both verified when they sit together."""
     for c in siblings:
@@ -126,7 +147,7 @@ def _k_of_n(claim: Claim, siblings: list[Claim], index: MetricsIndex) -> Claim |
         first, second = (claim, c) if c.pos > claim.pos else (c, claim)
         between = claim.sentence[first.pos + len(first.text):second.pos]
         # "171 of 300", or the first of "171 → 179 of 300 traces" (a count before and after, of one total)
-        if not re.fullmatch(r"\s+(?:out\s+)?of(?:\s+the)?\s+|\s*(?:→|->|to)\s*[\d,]+\s+(?:out\s+)?of(?:\s+the)?\s+", between) \
+        if not (OF_TOTAL.fullmatch(between) or re.fullmatch(r"\s*(?:→|->|to)\s*[\d,]+" + OF_TOTAL.pattern, between)) \
                 or first.value > second.value:
             continue
         for k in (e for e in index.entries if e.leaf == "k" and e.value == first.value):
