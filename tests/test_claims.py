@@ -743,3 +743,26 @@ def test_counts_written_beside_rates_are_the_rates_k_and_n(tmp_path, metrics):
     assert [s for _, s in claims] == ["verified"] * 7, list(zip(claims, report["rules"]))
     planted = dict(_check(tmp_path, metrics, text.replace("1,200 of", "1,020 of").replace("240 correctly", "204 correctly"))[0])
     assert planted["1,020"] == "mismatch" and planted["204"] != "verified"
+
+
+def test_a_paragraph_about_one_round_and_the_words_people_use_for_checks_and_depths(tmp_path):
+    """"Before the first DPO round we sample 4 traces for each of 1,000 problems ...; 98.0% are well-formed. Only 438
+    problems yield a pair": a number of a later sentence that only per-round files hold takes the round the paragraph
+    named (a guess: a wrong one is not verified, and the other round's value does not verify it); "traces for each"
+    is samples per problem, "well-formed" the format validity, and "3-hop problems" names the depth, not a result."""
+    root = tmp_path / "runs"
+    for k, (pairs, with_pairs, fmt) in {1: (552, 438, 0.9802), 2: (572, 455, 0.9851)}.items():
+        (root / f"dpo_iter{k}").mkdir(parents=True)
+        (root / f"dpo_iter{k}" / "pairs.json").write_text(json.dumps({"pairs": pairs, "problems_with_pairs": with_pairs}))
+        (root / f"dpo_iter{k}" / "check.json").write_text(json.dumps(
+            {"n_problems": 1000, "samples_per_problem": 4, "format_validity": fmt}))
+    (root / "sft" / "eval").mkdir(parents=True)
+    (root / "sft" / "eval" / "summary.json").write_text(json.dumps(
+        {"by_hops": {"2": {"step_validity": rate(162, 231)}, "3": {"step_validity": rate(262, 333)}}}))
+    text = ("Before the first DPO round we sample 4 traces for each of 1,000 training problems; 98.0% of them are "
+            "well-formed. Only 438 problems yield a preference pair, and they give 552 pairs.\n\n"
+            "The SFT model is most reliable on 3-hop problems (78.7% of steps are valid) and least on 2-hop ones (70.1%).\n")
+    claims, report = _check(tmp_path, root, text)
+    assert [s for _, s in claims] == ["verified"] * 7, list(zip(claims, report["rules"]))
+    planted = dict(_check(tmp_path, root, text.replace("438 problems", "455 problems").replace("(70.1%)", "(71.0%)"))[0])
+    assert planted["455"] != "verified" and planted["71.0%"] == "mismatch"

@@ -97,7 +97,8 @@ def numbers(text: str) -> list[Claim]:
             continue  # part of a name or an identifier: Qwen3-8B, H100, x86, 0.6B, run-3
         if NON_CLAIM_BEFORE.search(before) or REQUIREMENT.search(before) or CONFIDENCE_LEVEL.match(masked[start:]) or \
                 NOT_A_QUANTITY.search(masked[max(0, start - 1):end + 3]) or \
-                DURATION.match(masked[end:]) and re.search(r"\bin\s*$", before) or HARDWARE.match(masked[end:]):
+                DURATION.match(masked[end:]) and re.search(r"\bin\s*$", before) or HARDWARE.match(masked[end:]) or \
+                re.match(r"-hops?\b", masked[end:]):  # "3-hop problems": which problems, not a result
             continue
         raw, suffix = m.group("num"), (m.group("suffix") or "").strip()
         value = _float(raw)

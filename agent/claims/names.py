@@ -35,6 +35,10 @@ PHRASES = [
      lambda m: f" iter{ORDINALS[m.group(1)]} " if re.search(r"\b(?:first|second|third|fourth|fifth)\s+(?:dpo\s+)?"
                                                            r"(?:iteration|round)", m.string) else m.group(0)),
     (r"\bone\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b", " iter1 "),  # "after one round of DPO"
+    (r"\b(\d+)[\s-]*hops?\b|\bhops?[\s._-]*(\d+)\b", lambda m: f" hops hops{m.group(1) or m.group(2)} "),  # "3-hop", `by_hops.3`
+    (r"\bwell[\s-]*formed\b|\bformat[\s_-]*valid(?:ity)?\b", " format_validity "),
+    (r"\b(?:traces|samples|generations)\s+(?:per|for\s+each(?:\s+of)?)\b(?:\s+(?:training\s+)?(?:problem|question)\b)?",
+     " samples_per_problem "),
     (r"\b(first|second|third|fourth|fifth)\s+(?:dpo\s+)?(?:iteration|round)(?:\s+of\s+dpo)?\b",
      lambda m: f" iter{ORDINALS[m.group(1)]} "),
     (r"\bsupervised (?:model|baseline|stage|checkpoint)\b", " sft "),
@@ -102,9 +106,9 @@ scores rate rates total all each both only when while which who what reaches rea
 gain gains improves improved improvement drop drops up down s x k m""".split())
 CAUSES = frozenset("premise_not_copied wrong_index wrong_rule wrong_answer claim_not_following cites_unestablished "
                    "malformed".split())  # counts of invalid steps by cause
-METRICS = frozenset("""accuracy step_validity trace_validity local_validity loss problems_per_hour problems_per_s
+METRICS = frozenset("""accuracy step_validity trace_validity local_validity format_validity loss problems_per_hour problems_per_s
 tokens_per_s mfu pairs reward_accuracy wall_s""".split()) | CAUSES
-RATES = frozenset("accuracy step_validity trace_validity local_validity mfu reward_accuracy".split())  # what a % can be
+RATES = frozenset("accuracy step_validity trace_validity local_validity format_validity mfu reward_accuracy".split())  # what a % can be
 CONFIG = frozenset("""learning_rate batch_size weight_decay temperature beta epochs samples_per_problem max_new_tokens
 max_length top_p warmup_ratio iterations seeds pairs_per_problem""".split())
 _WORD = re.compile(r"[a-z][a-z0-9_]*|\d+")
