@@ -244,7 +244,8 @@ def test_contradictory_claims_about_one_stage_never_both_verify(tmp_path, metric
     ("The learning rate is $5\\times10^{-7}$ (see Table~4) for 2,000 steps.", "5e-7"),
 ])
 def test_parsing_of_written_forms(tmp_path, metrics, text, written):
-    from agent.claims.extraction import latex_to_text, numbers
+    from agent.claims.extraction import numbers
+    from agent.claims.latex import latex_to_text
     found = [c.text for c in numbers(latex_to_text(text))]
     assert written in found, found
     assert "4" not in found  # Table~4 is a reference, not a claim
