@@ -23,6 +23,7 @@ class Intent(BaseModel):
     other: int | None = Field(default=None, ge=0, le=50)           # the stage an answer compares with
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     samples_per_problem: int | None = Field(default=None, ge=1, le=64)
+    more: int | None = Field(default=None, ge=1, le=10)             # next_iteration: how many after the last evaluated
     epochs: float | None = Field(default=None, gt=0, le=1000)       # SFT epochs (retrain_sft)
     more_epochs: float | None = Field(default=None, gt=0, le=1000)  # SFT epochs added to the current ones
     learning_rate: float | None = Field(default=None, gt=0, le=1.0)
@@ -67,13 +68,14 @@ def intents_from_rules(goal: str) -> list[Intent] | None:
 
 def intent_from_rules(goal: str) -> Intent | None:
     g = re.sub(r"\b(" + "|".join(WORD_NUMBERS) + r")\b", lambda m: WORD_NUMBERS[m.group(1)], goal.lower().strip())
-    temp = re.search(r"temperature\s*(?:of|=|to|at)?\s*([0-9]*\.?[0-9]+)", g) or \
+    temp = re.search(r"temperature\b[^0-9.;]{0,30}?([0-9]*\.?[0-9]+)", g) or \
         re.search(r"\b(?:at\s+)?t\s*=\s*([0-9]*\.?[0-9]+)", g)
     temperature = float(temp.group(1)) if temp else None
     k = re.search(r"(\d+)\s+(?:samples|traces|completions|generations)\s+(?:per|for each|for every|a|each)\s+problem", g)
     sampling = dict(temperature=temperature, samples_per_problem=int(k.group(1)) if k else None)
     named = [int(n) for n in re.findall(ITER, g)] + ([0] if re.search(r"\bsft\b", g) else [])
-    if goal.strip().endswith("?") or re.match(r"(what|why|how|which|did|does|is|are|was|were|compare|show|explain)\b", g):
+    if goal.strip().endswith("?") or re.match(r"(what|why|how|which|did|does|is|are|was|were|compare|show|explain|"
+                                              r"summari[sz]e|recap|give me a (?:summary|recap)|tell me)\b", g):
         return Intent(action="answer", question=goal.strip()[:500], iteration=named[0] if named else None,
                       other=named[1] if len(named) > 1 else None)
     if re.search(r"\b(?:train|run)\s+sft\s+(?:for\s+)?longer|\bretrain\b|\bmore epochs\b|\bsft\b.*\b(?:epochs?|learning rate|lr)\b", g):
@@ -84,8 +86,13 @@ def intent_from_rules(goal: str) -> Intent | None:
                       epochs=float(total.group(1)) if total and not more else None,
                       learning_rate=float(lr.group(1)) if lr else None)
     if re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|"
-                 r"\b(?:another|more|do|run)\s+dpo\b", g):
-        return Intent(action="next_iteration", **sampling)
+                 r"\b(?:another|more|do|run)\s+dpo\b|\b\d+\s+more\s+(?:dpo\s+)?(?:iterations|rounds)\b", g):
+        more = re.search(r"\b(\d+)\s+more\s+(?:dpo\s+)?(?:iterations|rounds)\b", g)  # "2 more iterations"
+        return Intent(action="next_iteration", more=int(more.group(1)) if more else None, **sampling)
+    # "run 3 iterations of DPO", "do iterations 2 and 3", "up to iteration 3": the run up to the last one named
+    if m := re.search(r"\b(?:run|do|train|perform)\s+(\d+)\s+(?:dpo\s+)?(?:iterations|rounds)\b|"
+                      r"\biterations?\s+\d+\s*(?:and|to|through|-|–)\s*(\d+)|\bup to\s+(?:dpo\s+)?iteration\s+(\d+)", g):
+        return Intent(action="run_iteration", iteration=int(next(x for x in m.groups() if x)), **sampling)
     if m := re.search(r"\b(?:redo|rerun|re-run|repeat)\s+(?:" + ITER + "|" + LATEST + ")", g):
         return Intent(action="redo_iteration", iteration=int(m.group(1)) if m.group(1) else None, **sampling)
     if m := re.search(r"\bsampl\w*\b.*?\b(?:for|of|in)\s+(?:" + ITER + "|" + LATEST + ")", g):
@@ -108,17 +115,24 @@ def intent_from_rules(goal: str) -> Intent | None:
     if m := re.search(r"\b(?:run|do|start|train|continue with)\s+" + ITER, g):
         return Intent(action="run_iteration", iteration=int(m.group(1)), **sampling)
     if re.search(r"\b(?:run|continue)\b.*\bloop\b|\b(?:continue|finish|resume|complete)\b.*\b(?:run|iterations)\b|"
-                 r"\b(?:resume|carry on|pick up|continue)\b.*\b(?:left off|where|stopped)\b|^(?:resume|continue)$", g):
+                 r"\b(?:resume|carry on|pick up|continue)\b.*\b(?:left off|where|stopped)\b|^(?:resume|continue)$|"
+                 r"\bkeep going\b", g):
         return Intent(action="run_iteration", **sampling)  # the run's configured iterations; finished steps are skipped
+    if re.search(r"\b(?:sanity[\s-]?check|spot[\s-]?check|try|test)\b.*\bsft\b", g):
+        return Intent(action="evaluate", iteration=0)  # "sanity-check the SFT model on a few problems"
+    if temperature is not None or k:  # "try a higher temperature when sampling, say 1.0": a new round with it
+        return Intent(action="next_iteration", **sampling)
     return None
 
 
 # Goals with more than one sensible reading: the plan gate asks which one (the first is recommended), not a guess.
 READINGS = [
-    (r"^(?:please\s+)?(?:re-?)?eval\w*(?:\s+(?:it|again|now|the model|a model|the run))*$",
+    (r"^(?:please\s+)?(?:re-?)?eval\w*(?:\s+(?:it|again|now|the model|a model|the run|on the test set|on held-out "
+     r"problems))*$|^(?:sanity[\s-]?check|spot[\s-]?check)\b",
      [("evaluate_latest", "evaluate the latest model", Intent(action="evaluate")),
       ("evaluate_sft", "evaluate the SFT model", Intent(action="evaluate", iteration=0))]),
-    (r"\b(?:train(?:ing)?|it)\b.*\b(?:longer|more|further|again)\b|\bkeep (?:on )?training\b|\bimprove (?:it|the model)\b",
+    (r"\b(?:train(?:ing)?|it)\b.*\b(?:longer|more|further|again)\b|\bkeep (?:on )?training\b|\bimprove (?:it|the model)\b|"
+     r"\b(?:push|improve|raise|increase|boost|lift)\b.*\b(?:accuracy|step validity|trace validity|validity|results?)\b",
      [("more_dpo", "another DPO round on the latest model", Intent(action="next_iteration")),
       ("retrain_sft", "SFT again with twice the epochs (the DPO iterations then need redoing)",
        Intent(action="retrain_sft"))]),
@@ -263,8 +277,9 @@ def make_plan(intent: Intent, workspace: Path, run_id: str | None, new_run_confi
         steps = ([{"step": "data"}] if done < 0 else []) + [{"step": "sft"}, {"step": "eval", "iteration": 0}] + PAPER
         return Plan(run_id=rid, intent=intent, steps=steps, overrides=overrides, notes=notes, source=source)
     if intent.action == "next_iteration":
-        intent = intent.model_copy(update={"action": "run_iteration", "iteration": max(evaluated_iterations(run), 0) + 1})
-        notes.append(f"the next iteration of {rid} is {intent.iteration}")
+        first = max(evaluated_iterations(run), 0) + 1
+        intent = intent.model_copy(update={"action": "run_iteration", "iteration": first + (intent.more or 1) - 1})
+        notes.append(f"the next iteration of {rid} is {first}" + (f", up to {intent.iteration}" if intent.iteration > first else ""))
     if intent.action == "redo_iteration":
         k = intent.iteration or max(evaluated_iterations(run), 1)  # none named: the latest
         notes.append(f"iteration {k} again from its sampling (steps whose inputs did not change are skipped)")

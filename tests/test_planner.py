@@ -153,3 +153,21 @@ def test_a_goal_outside_a_runs_steps_says_what_to_do_instead(tmp_path, goal, fix
     with pytest.raises(ValueError, match="not a step of a run") as err:
         plan_goal(goal, _workspace(tmp_path, 1))
     assert fix in str(err.value)
+
+
+def test_more_of_a_researchers_phrasings_become_plans(tmp_path):
+    """Counts of iterations ("two more rounds", "run 3 iterations of DPO", "do iterations 2 and 3"), a setting with
+    words between ("a higher temperature when sampling, say 1.0"), a sanity check of the SFT model, a summary asked
+    for, "keep going"; "push step validity higher" and "evaluate on the test set" have two readings and ask."""
+    ws = _workspace(tmp_path, 1)
+    two_more = plan_goal("train for two more iterations", ws)
+    assert "sample2" in _steps(two_more) and "eval3" in _steps(two_more) and "sample4" not in _steps(two_more)
+    assert "eval3" in _steps(plan_goal("run 3 iterations of DPO", ws))
+    assert "eval3" in _steps(plan_goal("do iterations 2 and 3", ws))
+    hotter = plan_goal("try a higher temperature when sampling, say 1.0", ws)
+    assert hotter.overrides == {"sample.temperature": 1.0} and _steps(hotter)[0] == "sample2"
+    assert _steps(plan_goal("sanity-check the SFT model on a few problems", ws)) == ["eval0", "paper", "claims"]
+    assert intent_from_rules("summarize what we learned so far").action == "answer"
+    assert intent_from_rules("keep going until step validity stops improving").action == "run_iteration"
+    for ambiguous in ("push step validity higher", "evaluate on the test set"):
+        assert len(plan_goal(ambiguous, ws).readings) == 2, ambiguous
