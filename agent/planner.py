@@ -75,13 +75,14 @@ def intent_from_rules(goal: str) -> Intent | None:
     sampling = dict(temperature=temperature, samples_per_problem=int(k.group(1)) if k else None)
     named = [int(n) for n in re.findall(ITER, g)] + ([0] if re.search(r"\bsft\b", g) else [])
     if goal.strip().endswith("?") or re.match(r"(what|why|how|which|did|does|is|are|was|were|compare|show|explain|"
-                                              r"summari[sz]e|recap|give me a (?:summary|recap)|tell me)\b", g):
+                                              r"summari[sz]e|recap|give me a (?:summary|recap)|tell me|"
+                                              r"i (?:want|would like|'d like) to (?:see|know)|let me see)\b", g):
         return Intent(action="answer", question=goal.strip()[:500], iteration=named[0] if named else None,
                       other=named[1] if len(named) > 1 else None)
     if re.search(r"\b(?:train|run)\s+sft\s+(?:for\s+)?longer|\bretrain\b|\bmore epochs\b|\bsft\b.*\b(?:epochs?|learning rate|lr)\b", g):
         more = re.search(r"(\d+(?:\.\d+)?)\s+more\s+epochs?", g)
         total = re.search(r"(?<!more )\b(\d+(?:\.\d+)?)\s+epochs?", g)
-        lr = re.search(r"(?:learning rate|lr)\s*(?:of|=|to|at)?\s*([0-9.]+(?:e-?\d+)?)", g)
+        lr = re.search(r"(?:learning rate|lr)\b[^0-9;]{0,25}?(\d[0-9.]*(?:e-?\d+)?)", g)  # "lr of SFT to 3e-3"
         return Intent(action="retrain_sft", more_epochs=float(more.group(1)) if more else None,
                       epochs=float(total.group(1)) if total and not more else None,
                       learning_rate=float(lr.group(1)) if lr else None)
@@ -100,7 +101,7 @@ def intent_from_rules(goal: str) -> Intent | None:
         return Intent(action="redo_iteration", iteration=int(m.group(1)) if m.group(1) else None, **sampling)
     if re.search(r"\beval\w*\s+" + LATEST, g):
         return Intent(action="evaluate")
-    if re.search(r"\bnew run\b|\bstart (?:a )?(?:fresh|new)\b", g):
+    if re.search(r"\bnew run\b|\bstart (?:a )?(?:fresh|new)\b|\bfrom scratch\b|\bstart over\b", g):
         return Intent(action="new_run", iteration=_number(g, r"iterations?\s+(\d+)"), **sampling)
     if m := re.search(r"\beval\w*\s+(?:the\s+)?(?:(?:dpo\s+)?iter(?:ation)?\s*(\d+)|(sft))", g):
         return Intent(action="evaluate", iteration=int(m.group(1)) if m.group(1) else 0)
@@ -108,7 +109,7 @@ def intent_from_rules(goal: str) -> Intent | None:
     if re.search(r"\b(?:draft|write|writing|update|redraft|make|plot|chart)\s+(?:up\s+)?(?:(?:the|a|an|our|my)\s+)?"
                  r"(?:results?|paper|section|table|figures?|plots?|charts?)\b|\b(?:figure|plot|chart)s?\s+of\b", g):
         return Intent(action="draft")
-    if re.search(r"\b(check|verify)\b.*\b(paper|draft|claims?|numbers)\b", g):
+    if re.search(r"\b(check|verify)\b.*\b(paper|draft|claims?|numbers)\b|^(?:check|verify)\s+(?:it|them|that)$", g):
         return Intent(action="check_paper")
     if re.search(r"\b(draft|write|update)\b.*\b(results?|paper|section|table)\b", g):
         return Intent(action="draft")
@@ -116,7 +117,7 @@ def intent_from_rules(goal: str) -> Intent | None:
         return Intent(action="run_iteration", iteration=int(m.group(1)), **sampling)
     if re.search(r"\b(?:run|continue)\b.*\bloop\b|\b(?:continue|finish|resume|complete)\b.*\b(?:run|iterations)\b|"
                  r"\b(?:resume|carry on|pick up|continue)\b.*\b(?:left off|where|stopped)\b|^(?:resume|continue)$|"
-                 r"\bkeep going\b", g):
+                 r"\bkeep going\b|\buntil (?:it )?converge", g):
         return Intent(action="run_iteration", **sampling)  # the run's configured iterations; finished steps are skipped
     if re.search(r"\b(?:sanity[\s-]?check|spot[\s-]?check|try|test)\b.*\bsft\b", g):
         return Intent(action="evaluate", iteration=0)  # "sanity-check the SFT model on a few problems"
@@ -332,7 +333,7 @@ def plan_goal(goal: str, workspace: Path, run_id: str | None = None, llm=None, w
     plans = [make_plan(i, Path(workspace), run_id, new_run_config, source) for i in intents]
     first = plans[0]
     for later in plans[1:]:  # "train SFT longer then redo iteration 1": one plan, the parts in order, one run
-        first.steps += later.steps
+        first.steps += later.steps[1:] if first.steps and later.steps[:1] == first.steps[-1:] else later.steps
         first.notes += later.notes
         first.overrides.update(later.overrides)
     return first

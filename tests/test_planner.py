@@ -171,3 +171,7 @@ def test_more_of_a_researchers_phrasings_become_plans(tmp_path):
     assert intent_from_rules("keep going until step validity stops improving").action == "run_iteration"
     for ambiguous in ("push step validity higher", "evaluate on the test set"):
         assert len(plan_goal(ambiguous, ws).readings) == 2, ambiguous
+    assert plan_goal("bump the learning rate of SFT to 3e-3 and retrain", ws).overrides["sft.learning_rate"] == 0.003
+    assert plan_goal("rerun everything from scratch", ws).run_id == "run2"
+    assert _steps(plan_goal("draft the paper then check it", ws)) == ["paper", "claims"]  # drafting checks it already
+    assert intent_from_rules("I want to see the pairs for iteration 1").action == "answer"
