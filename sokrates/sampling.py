@@ -161,9 +161,20 @@ class OpenAISampler(Sampler):
     def __init__(self, model_dir: str | Path | None, base_url: str, model_name: str | None = None):
         from openai import OpenAI
         self.client = OpenAI(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "EMPTY"))
-        self.model_name = model_name or (self.client.models.list().data[0].id)
+        self.model_name = model_name or self._reached(lambda: self.client.models.list().data[0].id)
         self.tokenizer = load_tokenizer(model_dir) if model_dir else None
         self.stop_field = True
+
+    def _reached(self, call):
+        """call() with a server that cannot be reached, refuses the key or lacks the model as a one-line error."""
+        import openai
+        try:
+            return call()
+        except (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError,
+                openai.NotFoundError) as err:
+            raise DataError(f"{self.client.base_url}: {type(err).__name__} ({str(err)[:120]}). Fix: start the server "
+                            "(`vllm serve` or `transformers serve MODEL`), check --base-url, the model name "
+                            "(sample.model_name) and OPENAI_API_KEY.") from None
 
     def _choices(self, prompt: str, n: int, s: SampleSettings, seed: int) -> list:
         import openai
@@ -171,12 +182,13 @@ class OpenAISampler(Sampler):
                        max_tokens=s.token_budget, stop=STOP_STRINGS, seed=seed)
         if self.stop_field:
             try:
-                return self.client.completions.create(**request, extra_body={"include_stop_str_in_output": True}).choices
+                return self._reached(lambda: self.client.completions.create(
+                    **request, extra_body={"include_stop_str_in_output": True}).choices)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as err:
                 if "include_stop_str_in_output" not in f"{err} {err.body}":
                     raise
                 self.stop_field = False
-        return self.client.completions.create(**request).choices
+        return self._reached(lambda: self.client.completions.create(**request).choices)
 
     def _samples(self, prompt: str, n: int, s: SampleSettings) -> list[str]:
         """The prompt's n completions, asked for again (next seed) until the server has given n."""

@@ -103,3 +103,13 @@ def test_the_openai_backend_keeps_many_requests_in_flight_and_the_prompts_order(
     assert answers == [[f"{p} seed {k}: Action: {STOP_STRINGS[0]}" for k in (5, 6)] for p in prompts]
     assert SlowCompletions.most == 8  # 32 requests of 0.2 s each: one at a time would take 6.4 s
     assert wall < 32 * SlowCompletions.delay / 2
+
+
+def test_an_unreachable_server_is_a_one_line_error_naming_it_and_the_fix():
+    import socket
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s = SampleSettings(backend="openai", base_url=f"http://127.0.0.1:{port}/v1")
+    with pytest.raises(DataError, match=rf"127.0.0.1:{port}/v1/: APIConnectionError .*Fix: start the server"):
+        make_sampler(None, s)
