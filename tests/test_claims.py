@@ -767,3 +767,24 @@ def test_a_paragraph_about_one_round_and_the_words_people_use_for_checks_and_dep
     assert [s for _, s in claims] == ["verified"] * 7, list(zip(claims, report["rules"]))
     planted = dict(_check(tmp_path, root, text.replace("438 problems", "455 problems").replace("(70.1%)", "(71.0%)"))[0])
     assert planted["455"] != "verified" and planted["71.0%"] == "mismatch"
+
+
+def test_a_table_with_metrics_as_rows_and_a_caption_naming_the_test_set(tmp_path):
+    """Stages as columns, metrics as rows, a caption "on 300 test problems": the caption's nouns say what the table was
+    measured on, not which key a cell is ("Preference pairs" is `pairs`, not `problems_with_pairs`); "Eval time (s)"
+    is a wall time, and a run's settings in its files (`temperature: 0`) do not make the training summary's wall time
+    the nearer source: an evaluation's 14.1 s is never called wrong against training's 0.0 s."""
+    root = tmp_path / "runs"
+    for stage, (acc, pairs, eval_s, train_s) in {"sft": (0.7233, None, 14.1, 0.0), "dpo_iter1": (0.7567, 552, 15.2, 67.4)}.items():
+        (root / stage / "eval").mkdir(parents=True)
+        (root / stage / "eval" / "summary.json").write_text(json.dumps(
+            {"accuracy": acc, "temperature": 0, "n_problems": 300, "wall_s": eval_s}))
+        (root / stage / "summary.json").write_text(json.dumps({"stage": stage, "wall_s": train_s}))
+        if pairs:
+            (root / stage / "pairs.json").write_text(json.dumps({"pairs": pairs, "problems_with_pairs": 438}))
+    text = ("| Metric | SFT | DPO iter. 1 |\n|---|---|---|\n| Accuracy (%) | 72.3 | 75.7 |\n| Preference pairs | – | 552 |\n"
+            "| Eval time (s) | 14.1 | 15.2 |\n\nTable 2: Metrics by stage on 300 test problems.\n")
+    claims = dict(_check(tmp_path, root, text)[0])
+    assert [claims[t] for t in ("72.3", "75.7", "552", "300")] == ["verified"] * 4, claims
+    assert claims["14.1"] != "mismatch" and claims["15.2"] != "mismatch"
+    assert dict(_check(tmp_path, root, text.replace("| 552 |", "| 525 |"))[0])["525"] == "mismatch"

@@ -288,6 +288,11 @@ def _span_end(pool: list[Entry], end: int, said: set) -> list[Entry]:
     return [e for e in staged if first(stages_of(e)) == target]
 
 
+def _describes_table(claim: Claim, tier: int, word: str) -> bool:
+    """A caption's "on 300 test problems" says what the whole table was measured on, not which key a cell is."""
+    return bool(claim.table) and tier == 1 and word in METRICS | COUNT_NOUNS
+
+
 KIND_RANK = {"eval": 0, "other": 1, "check": 2, "train": 3, "config": 4}
 
 
@@ -306,7 +311,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         pool = [e for e in pool if e.kind == "config" or metric in words(e.leaf)]
     else:  # a result never binds to a setting ("20 optimizer steps" is not logging_steps)
         pool = [e for e in pool if e.kind != "config"]
-    said = {w for tier in seen["tiers"][:2] for w in tier if w not in GENERIC and w != metric and not is_stage(w)}
+    said = {w for i, tier in enumerate(seen["tiers"][:2]) for w in tier
+            if w not in GENERIC and w != metric and not is_stage(w) and not _describes_table(claim, i, w)}
     claim.extra["said"] = said & set().union(set(), *(e.names for e in pool))  # words that tell entries apart
     if claim.extra.get("has_pm"):
         pool = [e for e in pool if e.leaf == "mean" or index.sibling(e, "std")] or pool
@@ -344,7 +350,8 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
     chain = claim.extra.get("chain")  # a chain is read by its order over every stage's entry (verdicts), not its words
     settled = False
     for i, tier in enumerate(seen["tiers"]):
-        group = {w for w in tier if w not in GENERIC and w != metric and w != stage and not (chain and is_stage(w))}
+        group = {w for w in tier if w not in GENERIC and w != metric and w != stage and not (chain and is_stage(w))
+                 and not _describes_table(claim, i, w)}
         def score(e, near=i < 2):  # the nearest words name the key first, then its folders and file
             return (len(group & e.key_names), len(group & e.names)) if near else len(group & e.names)
         best = max(score(e) for e in pool)
@@ -368,9 +375,10 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         (lambda e: KIND_RANK[e.kind])  # "sampled": the sample check's figures before the greedy evaluation's
     low = min(rank(e) for e in pool)
     pool = [e for e in pool if rank(e) == low]
-    extra = min(len(e.names - STRUCTURE - everything) for e in pool)
+    unsaid = lambda e: {w for w in e.names - STRUCTURE - everything if "=" not in w}  # noqa: E731 (a run's settings
+    extra = min(len(unsaid(e)) for e in pool)  # count only where the draft names them)
     if not chain:
-        pool = [e for e in pool if len(e.names - STRUCTURE - everything) == extra]
+        pool = [e for e in pool if len(unsaid(e)) == extra]
     near = seen["tiers"][1] - GENERIC - {metric} if len(seen["tiers"]) > 2 else set()
     if claim.extra.get("stage_guess") and "span_end" not in claim.extra and all(
             not stages_of(e) and near & e.key_names for e in pool):

@@ -92,7 +92,7 @@ PHRASES = [
     (r"\bβ\b|\\beta\b|\bbeta\b", " beta "),
     (r"\btemp(?:erature)?\b|\btau\b|\bt(?=\s*=\s*\$?\s*(?:0?\.\d+|[12](?:\.\d+)?)\b)", " temperature "),  # "at T = 0.7", not "t = 500"
     (r"\bspeed[\s_-]*up\b", " speedup "),
-    (r"\bwall[\s_-]*(?:clock|time|s)\b", " wall_s "),
+    (r"\bwall[\s_-]*(?:clock|time|s)\b|\btime\s*\((?:s|sec|secs|seconds)\)|\btime\s+in\s+seconds\b", " wall_s "),
 ]
 SYNONYMS = {"pair": "pairs", "problem": "problems", "sample": "samples", "epoch": "epochs", "step": "steps",
             "example": "examples", "seed": "seeds", "hop": "hops", "iteration": "iterations", "generations": "samples",
