@@ -92,7 +92,8 @@ def test_intervals_are_recomputed_from_counts(tmp_path, metrics):
 def test_non_claims_are_left_alone(tmp_path, metrics):
     text = ("# 3 Results\n\nAs Section 3 and Table 2 show (see Figure 1, Eq. 4), following [12] and [3, 4] "
             "in 2024, Qwen3-8B and GPT-4 on an H100 ...\n\n1. first item\n2. second item\n\nToo few pairs to move "
-            "the model after DPO iteration 1 (need >= 20 steps; a minimum of 5 problems is required).\n")
+            "the model after DPO iteration 1 (need >= 20 steps; a minimum of 5 problems is required).\n\n"
+            "We use transformers 5.24, TRL v1.16 and Python 3.11.\n")  # versions of software
     claims, _ = _check(tmp_path, metrics, text)
     assert claims == []
 

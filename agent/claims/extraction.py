@@ -45,7 +45,9 @@ NUMBER = re.compile(rf"(?<![\w.,])(?P<sign>[+\-−])?(?P<num>{_NUM})"
 NON_CLAIM_BEFORE = re.compile(r"(?:(?:sections?|secs?\.|§§?|tables?|tab\.|figures?|figs?\.|eqs?\.|equations?|appendix|"
                               r"app\.|chapters?|lemmas?|theorems?|algorithms?|alg\.|lines?|pages?|pp\.|footnote|ref\.)"
                               r"\s*~?\s*(?:\d+\s*(?:-{1,2}|–|,|and)\s*)?|(?:version|v|step|iter(?:ation)?|round|seed|epoch|"
-                              r"run|layer|hop|checkpoint|ckpt|premises?|#)\s*~?\s*)$", re.I)
+                              r"run|layer|hop|checkpoint|ckpt|premises?|#)\s*~?\s*|"
+                              r"(?:transformers|trl|torch|pytorch|python|cuda|cudnn|vllm|datasets|accelerate|liger[\w-]*|"
+                              r"numpy|jax|triton|peft|deepspeed|langgraph)\s*v?)$", re.I)  # "transformers 5.24": a version
 CONFIDENCE_LEVEL = re.compile(r"\d+(?:\.\d+)?\s?%\s*(?:wilson\s+|wald\s+|bootstrap\s+)?(?:confidence|ci\b|credible|interval|"
                               r"conf\.)", re.I)
 NOT_A_QUANTITY = re.compile(r"\d:\d|:\d\d|\d-\d\d-|\d{8}")
