@@ -168,14 +168,18 @@ def test_cli_json_shape_and_exit_codes(tmp_path, metrics):
     assert "## " + str(good) in md.stdout and "## " + str(bad) in md.stdout and "| 80.0% | mismatch |" in md.stdout
 
 def test_a_folder_of_sources_is_checked_whole_and_a_rendered_document_is_refused(tmp_path, metrics):
-    """A LaTeX project: the folder's .md and .tex files (its sections too), hidden folders skipped; a PDF is named as
-    such with the fix, not read as a draft with no claims."""
+    """A LaTeX project: the folder's .md and .tex files (its sections too), hidden folders and READMEs (the skeleton's
+    explains its links with an example number) skipped; a PDF is named as such with the fix, not read as a draft
+    with no claims."""
     paper = tmp_path / "paper"
     (paper / "sections").mkdir(parents=True)
     (paper / "main.tex").write_text("\\input{sections/results}\n")
     (paper / "sections" / "results.tex").write_text("SFT accuracy is 74.3\\%.\n")
     (paper / ".git").mkdir()
     (paper / ".git" / "notes.md").write_text("SFT accuracy is 80.0%.\n")
+    (paper / "versions").mkdir()
+    (paper / "versions" / "results-001.md").write_text("SFT accuracy is 80.0%.\n")  # the drafter's earlier version
+    (paper / "README.md").write_text("Every number links to its source, e.g. SFT accuracy [0.800](r1/sft/eval/summary.json#accuracy.value).\n")
     report = check_paths([paper], metrics, tmp_path / "state.json")
     assert [(Path(c["file"]).name, c["text"], c["status"]) for c in report["claims"]] == [("results.tex", "74.3%", "verified")]
     (tmp_path / "paper.pdf").write_text("%PDF-1.7")
