@@ -86,9 +86,9 @@ def intent_from_rules(goal: str) -> Intent | None:
         return Intent(action="retrain_sft", more_epochs=float(more.group(1)) if more else None,
                       epochs=float(total.group(1)) if total and not more else None,
                       learning_rate=float(lr.group(1)) if lr else None)
-    if re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|"
-                 r"\b(?:another|more|do|run)\s+dpo\b|\b\d+\s+more\s+(?:dpo\s+)?(?:iterations|rounds)\b", g):
-        more = re.search(r"\b(\d+)\s+more\s+(?:dpo\s+)?(?:iterations|rounds)\b", g)  # "2 more iterations"
+    more = re.search(r"\b(\d+)\s+more\s+(?:dpo\s+)?(?:iterations|rounds)\b", g)  # "2 more iterations"
+    if more or re.search(r"\b(another|next|one more|1 more|a further)\s+(?:dpo\s+)?(?:iteration|round)|"
+                         r"\b(?:another|more|do|run)\s+dpo\b", g):
         return Intent(action="next_iteration", more=int(more.group(1)) if more else None, **sampling)
     # "run 3 iterations of DPO", "do iterations 2 and 3", "up to iteration 3": the run up to the last one named
     if m := re.search(r"\b(?:run|do|train|perform)\s+(\d+)\s+(?:dpo\s+)?(?:iterations|rounds)\b|"

@@ -22,14 +22,16 @@ NOT_SOURCES = (".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm")
 
 def draft_files(paths: list[Path]) -> list[Path]:
     """The drafts to check: files as given, a folder's .md and .tex files (a LaTeX project's sections too; hidden
-    folders, the drafter's earlier `versions/` and READMEs, which document the folder, skipped). A missing path, an empty folder or a rendered document (PDF, Word) is a one-line error."""
+    folders, the drafter's earlier `versions/` and READMEs, which document the folder, skipped). A missing path, an
+    empty folder or a rendered document (PDF, Word) is a one-line error."""
+    def is_draft(p: Path, parts: tuple) -> bool:  # parts: p relative to the folder
+        return p.is_file() and p.suffix.lower() in (".md", ".tex") and not p.name.lower().startswith("readme") \
+            and not any(part.startswith(".") for part in parts) and "versions" not in parts[:-1]
+
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".md", ".tex")
-                           and not p.name.lower().startswith("readme")
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                           and "versions" not in p.relative_to(path).parts[:-1])
+            found = sorted(p for p in path.rglob("*") if is_draft(p, p.relative_to(path).parts))
             if not found:
                 raise DataError(f"{path}: a folder with no .md or .tex draft in it. Fix: pass the draft's file, or "
                                 "the folder of its Markdown or LaTeX source.")

@@ -68,6 +68,23 @@ def _identifiers(hits: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return [(p, w) for (q, prev), (p, w) in zip(hits, hits[1:]) if w.isdigit() and prev in IDENTIFIER_WORDS]
 
 
+def _words_before(claim: Claim) -> list[str]:
+    """The words of the claim's paragraph before its sentence (what earlier sentences named)."""
+    return words(claim.paragraph[: max(0, len(claim.paragraph) - len(claim.sentence))])
+
+
+def total_of(claim: Claim, siblings: list[Claim]) -> Claim | None:
+    """The number right after the claim when "of" joins them ("1,200 of its 2,000 steps"): its total."""
+    later = min((c for c in siblings if c.pos > claim.pos), key=lambda c: c.pos, default=None)
+    return later if later is not None and OF_TOTAL.fullmatch(claim.sentence[claim.pos + len(claim.text):later.pos]) \
+        else None
+
+
+def _of_stage(pool: list[Entry], stage: str) -> list[Entry]:
+    """The entries of a stage; "dpo" names every DPO iteration's."""
+    return [e for e in pool if stage in e.names or stage == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
+
+
 def _first(words_: list[str], *groups) -> str | None:
     for group in groups:
         found = next((w for w in words_ if w in group), None)
@@ -118,8 +135,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
     if first in asides:
         until = first[0] + 1
     after = [w for p, w in segment if pos < p < until][:4]
-    total = min((c for c in siblings if c.pos > pos), key=lambda c: c.pos, default=None)
-    if total is not None and OF_TOTAL.fullmatch(sentence[end:total.pos]):  # "1,200 of its 2,000 steps are valid"
+    if total := total_of(claim, siblings):  # "1,200 of its 2,000 steps are valid": the words after the total
         after = [w for p, w in in_clause if p > total.pos + len(total.text)][:4]
     tight = True
     metric = None
@@ -137,7 +153,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         outside = [h for h in hits if h[1] in rates and not any(x < h[0] < y for x, y in asides)]
         metric, tight = _nearest(outside, pos), False
     if metric is None:  # named in an earlier sentence of the paragraph
-        earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if w in rates]
+        earlier = [w for w in _words_before(claim) if w in rates]
         metric, tight = (earlier[-1], False) if earlier else (None, tight)
     stages = [h for h in hits if is_stage(h[1])]
     paired = _from_to(claim, siblings, stages, sentence)
@@ -163,8 +179,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         stage, tight = _nearest([h for h in stages if h[0] < pos], pos), False
     # "Before the first DPO round we sample ... Only 438 problems yield a pair": the DPO round the paragraph named
     # last before the number, for a number that only staged entries can mean (candidates), as a guess
-    earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)] + \
-        [w for p, w in stages if p < pos]
+    stages_before = [w for w in _words_before(claim) if is_stage(w)] + [w for p, w in stages if p < pos]
     soft = False
     if stage is None and guess:
         stage = next((w for w in reversed(words(claim.heading)) if is_stage(w)), None)
@@ -182,7 +197,7 @@ def concepts(claim: Claim, siblings: list[Claim], index_names: dict | None = Non
         {w for w in words(claim.heading) if not w.isdigit()})]
     if paired and paired != UNRESOLVED and not is_stage(paired):
         tiers[0] = tiers[1] = (tiers[1] - {w for _, w in ids}) | {paired}
-    rounds = [w for w in earlier if re.fullmatch(r"iter\d+", w)]  # "the first DPO round ... the DPO loss": that round
+    rounds = [w for w in stages_before if re.fullmatch(r"iter\d+", w)]  # "the first DPO round ... the DPO loss": that round
     return {"metric": metric, "stage": stage, "tiers": tiers, "tight": tight, "soft": soft,
             "carried": rounds[-1] if rounds and not unstaged and stage is None else None}
 
@@ -230,8 +245,7 @@ def _from_to(claim: Claim, siblings: list[Claim], named: list[tuple[int, str]], 
         if len(names) == 1 and names[0] != "sft":
             names = [previous_stage(names[0]), names[0]]
         elif not names:  # a guess from the sentences before: a disagreement is then not a mismatch
-            earlier = [w for w in words(claim.paragraph[: max(0, len(claim.paragraph) - len(sentence))]) if is_stage(w)]
-            names = list(dict.fromkeys(earlier))[-2:]
+            names = list(dict.fromkeys(w for w in _words_before(claim) if is_stage(w)))[-2:]
             if "dpo" in names and any(re.fullmatch(r"iter\d+", w) for w in names):
                 names.remove("dpo")
             names = [previous_stage(names[0]), names[0]] if len(names) == 1 and names[0] != "sft" else names
@@ -320,7 +334,7 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         seen = {**seen, "tiers": [seen["tiers"][0] | {stage or ""}, *seen["tiers"][1:]]}
     elif stage and not (seen.get("soft") and not any(stage in e.names for e in pool)):
         # "DPO" names some DPO stage: every iteration's entry may be meant (one value across them verifies)
-        staged = [e for e in pool if stage in e.names or stage == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
+        staged = _of_stage(pool, stage)
         if staged or any(stages_of(e) for e in pool):
             pool = staged
         else:  # "on 1,000 test problems ... over SFT": no file gives this quantity per stage, so the stage cannot choose
@@ -332,8 +346,7 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         unstaged = [e for e in pool if not stages_of(e)]
         claim.extra["stage_guess"] = bool(unstaged) and len(unstaged) < len(pool)  # staged entries set aside
         carried = seen.get("carried")
-        staged = [] if unstaged or not carried else \
-            [e for e in pool if carried in e.names or carried == "dpo" and any(re.fullmatch(r"iter\d+", w) for w in e.names)]
+        staged = [] if unstaged or not carried else _of_stage(pool, carried)
         if staged:
             claim.extra["stage_guess"] = True  # the paragraph's stage: never a mismatch
         pool = staged or unstaged or pool
@@ -375,8 +388,9 @@ def candidates(claim: Claim, index: MetricsIndex, seen: dict) -> list[Entry]:
         (lambda e: KIND_RANK[e.kind])  # "sampled": the sample check's figures before the greedy evaluation's
     low = min(rank(e) for e in pool)
     pool = [e for e in pool if rank(e) == low]
-    unsaid = lambda e: {w for w in e.names - STRUCTURE - everything if "=" not in w}  # noqa: E731 (a run's settings
-    extra = min(len(unsaid(e)) for e in pool)  # count only where the draft names them)
+    # names the draft does not say; a run's settings (`beta=0.1`) count only where the draft names them
+    unsaid = lambda e: {w for w in e.names - STRUCTURE - everything if "=" not in w}  # noqa: E731
+    extra = min(len(unsaid(e)) for e in pool)
     if not chain:
         pool = [e for e in pool if len(unsaid(e)) == extra]
     near = seen["tiers"][1] - GENERIC - {metric} if len(seen["tiers"]) > 2 else set()

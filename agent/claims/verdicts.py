@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import ARROW, COUNT_NOUNS, OF_TOTAL, candidates, concepts, joined_run, stages_of
+from .binding import ARROW, COUNT_NOUNS, OF_TOTAL, candidates, concepts, joined_run, stages_of, total_of
 from .derived import delta, derived
 from .extraction import Claim
 from .index import Entry, MetricsIndex
@@ -56,7 +56,7 @@ def judge(claim: Claim, index: MetricsIndex, siblings: list[Claim]) -> Claim:
     counts = [x for e in cands for x in (index.sibling(e, "k"), index.sibling(e, "n")) if x is not None] \
         if claim.kind == "number" and claim.decimals <= 0 and claim.value >= 2 and seen["metric"] in RATES else []
     if counts:  # "answers 217 correctly", "796 valid steps": a count of the rate, its k (or its n), not the rate
-        return _count_of_rate(claim, siblings, counts, seen["metric"])
+        return _count_of_rate(claim, siblings, counts, seen["metric"], index)
     complement = "complement" in seen["tiers"][0 if claim.table else 2] and seen["metric"] in ("step_validity", "trace_validity")
     if complement:  # "the error rate of steps falls to 3.8%": the share not valid, 1 − the validity
         cands = [replace(e, value=(100.0 if e.value > 1 else 1.0) - e.value) for e in cands]
@@ -122,15 +122,13 @@ def _other_metric_fits(claim: Claim, index: MetricsIndex, siblings: list[Claim],
             return
 
 
-def _count_of_rate(claim: Claim, siblings: list[Claim], counts: list[Entry], metric: str) -> Claim:
+def _count_of_rate(claim: Claim, siblings: list[Claim], counts: list[Entry], metric: str, index: MetricsIndex) -> Claim:
     """A whole number bound to a rate is a count of it: verified when it is the rate's k or n; "224 of 300" where 300
     is the rate's n is a mismatch against its k; anything else unsupported."""
     agree = next((x for x in counts if matches(claim.value, x.value, 0, "number")), None)
-    later = min((c for c in siblings if c.pos > claim.pos), key=lambda c: c.pos, default=None)
-    of_n = later is not None and OF_TOTAL.fullmatch(claim.sentence[claim.pos + len(claim.text):later.pos])
-    total = next((x for x in counts if of_n and x.leaf == "n" and x.value == later.value), None)
-    wrong_k = None if agree or total is None else next((x for x in counts if x.leaf == "k" and x.file == total.file
-                                                        and x.key.rsplit(".", 1)[0] == total.key.rsplit(".", 1)[0]), None)
+    later = total_of(claim, siblings)
+    total = next((x for x in counts if later and x.leaf == "n" and x.value == later.value), None)
+    wrong_k = None if agree or total is None else index.sibling(total, "k")
     shown = agree or wrong_k or counts[0]
     claim.status = "verified" if agree else "mismatch" if wrong_k else "unsupported"
     claim.source, claim.expected = shown.where, shown.value
