@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .binding import candidates, concepts, previous_stage, stage_rank
+from .binding import candidates
+from .context import concepts, previous_stage, stage_rank
 from .extraction import Claim
 from .index import MetricsIndex
 from .names import METRICS, is_stage, words

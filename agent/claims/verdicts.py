@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sokrates.metrics import wilson
 
-from .binding import ARROW, COUNT_NOUNS, OF_TOTAL, candidates, concepts, joined_run, stages_of, total_of
+from .binding import candidates, stages_of
+from .context import ARROW, COUNT_NOUNS, OF_TOTAL, concepts, joined_run, total_of
 from .derived import delta, derived
 from .extraction import Claim
 from .index import Entry, MetricsIndex
